@@ -1,0 +1,26 @@
+using System.Text.Json.Nodes;
+
+namespace MlopsTemplates.Authoring;
+
+/// <summary>Facts about the dotnet new template engine that the staged template relies on.</summary>
+internal static class EngineConventions
+{
+    /// <summary>Setting <c>exclude</c> on a source replaces the engine's defaults, so the staged source restates them.</summary>
+    public static readonly string[] DefaultExcludes =
+        ["**/[Bb]in/**", "**/[Oo]bj/**", ".template.config/**/*", "**/*.filelist", "**/*.user", "**/*.lock.json"];
+
+    /// <summary>Where rendered variants wait, each in its own folder, until a modifier selects and renames it.</summary>
+    public const string VariantsFolder = "_variants";
+
+    public const string ChmodActionId = "cb9a6cf3-4f5c-4860-b9d2-03a574959774";
+    public const string ManualInstructionsActionId = "ac1156f7-bb77-4db8-b28f-24eebcca1e5c";
+
+    /// <summary>
+    /// Rendered files are final text; the engine's own <c>#if</c> processing would reinterpret their comments.
+    /// A glob that is not one of the engine's defaults turns it off for every file while keeping name replacements.
+    /// </summary>
+    public static JsonObject SpecialCustomOperations() => new()
+    {
+        ["**/*"] = new JsonObject { ["operations"] = new JsonArray() },
+    };
+}

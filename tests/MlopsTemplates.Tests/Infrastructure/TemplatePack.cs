@@ -1,0 +1,123 @@
+using System.Text.RegularExpressions;
+
+namespace MlopsTemplates.Tests.Infrastructure;
+
+/// <summary>
+/// The template package built and installed once per test run into an isolated template hive, shared by every
+/// test class (take it through <see cref="TemplatePackFixture"/>). Instantiation goes through the real
+/// <c>dotnet new</c> CLI, as a user's would.
+/// </summary>
+public sealed partial class TemplatePack
+{
+    public const string ShortName = "mlops-project";
+
+    private static readonly Lazy<Task<TemplatePack>> Shared = new(CreateAsync);
+
+    private int outputCounter;
+
+    private TemplatePack(string workDirectory, string packagePath, string hive, CommandResult install)
+    {
+        WorkDirectory = workDirectory;
+        PackagePath = packagePath;
+        Hive = hive;
+        Install = install;
+    }
+
+    /// <summary>A scratch folder for this test run (outputs, hive, package); removed when the run ends.</summary>
+    public string WorkDirectory { get; }
+
+    public string PackagePath { get; }
+
+    /// <summary>The isolated template hive (an absolute path: relative ones break nupkg installs).</summary>
+    public string Hive { get; }
+
+    public CommandResult Install { get; }
+
+    public static Task<TemplatePack> GetAsync() => Shared.Value;
+
+    /// <summary>Runs <c>dotnet new</c> against this run's hive; the caller checks the exit code.</summary>
+    public Task<CommandResult> DotnetNewAsync(IEnumerable<string> arguments, string? workingDirectory = null) =>
+        Command.RunAsync("dotnet", ["new", .. arguments, "--debug:custom-hive", Hive], workingDirectory ?? WorkDirectory, DotnetEnvironment);
+
+    /// <summary>Generates a repository with the given project name and options; fails the test if generation fails.</summary>
+    public async Task<GeneratedRepository> InstantiateAsync(string name, params string[] options)
+    {
+        var output = NewOutputDirectory(name);
+        var result = await DotnetNewAsync([ShortName, "-n", name, "-o", output, "--no-update-check", .. options]);
+        result.EnsureSuccess();
+        return new GeneratedRepository(output, name, options, result);
+    }
+
+    /// <summary>A fresh, not yet existing folder under this run's work directory.</summary>
+    public string NewOutputDirectory(string hint)
+    {
+        var safe = SafeFolderName().Replace(hint, "_").Trim('_');
+        return Path.Combine(WorkDirectory, "out", $"{Interlocked.Increment(ref outputCounter):D3}-{(safe.Length > 30 ? safe[..30] : safe)}");
+    }
+
+    /// <summary>Keeps the CLI quiet and offline: no telemetry, no first-run banner, no update checks.</summary>
+    public static IReadOnlyDictionary<string, string?> DotnetEnvironment { get; } = new Dictionary<string, string?>
+    {
+        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        ["DOTNET_NOLOGO"] = "1",
+        ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
+        ["DOTNET_GENERATE_ASPNET_CERTIFICATE"] = "false",
+    };
+
+    private static async Task<TemplatePack> CreateAsync()
+    {
+        var work = Path.Combine(Path.GetTempPath(), $"mlops-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        Directory.CreateDirectory(work);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(work);
+
+        var packageDirectory = Path.Combine(work, "package");
+        var pack = await Command.RunAsync(
+            "dotnet",
+            ["pack", RepositoryPaths.PackageProject, "-c", "Release", "-o", packageDirectory, "-nologo"],
+            RepositoryPaths.Root,
+            DotnetEnvironment,
+            timeout: TimeSpan.FromMinutes(10));
+        pack.EnsureSuccess();
+        var package = Directory.GetFiles(packageDirectory, "MlopsTemplates.*.nupkg").Single();
+
+        var hive = Path.Combine(work, "hive");
+        var install = await Command.RunAsync("dotnet", ["new", "install", package, "--debug:custom-hive", hive], work, DotnetEnvironment);
+        install.EnsureSuccess();
+
+        // The engine reports template validation problems but still exits 0: they must fail the run here.
+        var problems = EngineProblemLine().Matches(install.Output).Select(m => m.Value).ToList();
+        Assert.True(problems.Count == 0, $"dotnet new install reported problems:{Environment.NewLine}{install}");
+        return new TemplatePack(work, package, hive, install);
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open at exit only leaves temp data behind.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    [GeneratedRegex(@"^.*\[(Error|Warning)\].*$", RegexOptions.Multiline)]
+    private static partial Regex EngineProblemLine();
+
+    [GeneratedRegex("[^A-Za-z0-9_.-]+")]
+    private static partial Regex SafeFolderName();
+}
+
+/// <summary>Gives a test class the shared <see cref="TemplatePack"/>; the pack happens once per run however many classes use it.</summary>
+public sealed class TemplatePackFixture : IAsyncLifetime
+{
+    public TemplatePack Pack { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Pack = await TemplatePack.GetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+}
