@@ -5,7 +5,8 @@
 //      directives, every stage with exactly one of steps / stages / parallel / matrix, unique stage
 //      names, only steps (or script { }) inside steps, known post conditions and when conditions.
 // Usage: JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 groovy jenkinsfile-check.groovy <Jenkinsfile>...
-// Exit 0 (prints OK) when valid, 1 with "file:line: message" lines when not, 2 on usage errors.
+// Exit 0 (prints OK) when valid, 1 with "file:line: message" lines when not, 2 on usage errors,
+// 3 when the checker itself failed.
 import org.codehaus.groovy.ast.ASTNode
 import org.codehaus.groovy.ast.expr.*
 import org.codehaus.groovy.ast.stmt.*
@@ -219,25 +220,32 @@ if (missing) {
 }
 
 def problems = []
-args.each { path ->
-    def unit = new CompilationUnit(new CompilerConfiguration())
-    def source = unit.addSource(new File(path))
-    try {
-        unit.compile(Phases.CONVERSION)
-    } catch (MultipleCompilationErrorsException e) {
-        e.errorCollector.errors.each { message ->
-            if (message instanceof SyntaxErrorMessage) {
-                def cause = message.cause
-                problems << "${path}:${cause.line}:${cause.startColumn}: ${cause.originalMessage}".toString()
-            } else {
-                problems << "${path}: ${message}".toString()
+try {
+    args.each { path ->
+        def unit = new CompilationUnit(new CompilerConfiguration())
+        def source = unit.addSource(new File(path))
+        try {
+            unit.compile(Phases.CONVERSION)
+        } catch (MultipleCompilationErrorsException e) {
+            e.errorCollector.errors.each { message ->
+                if (message instanceof SyntaxErrorMessage) {
+                    def cause = message.cause
+                    problems << "${path}:${cause.line}:${cause.startColumn}: ${cause.originalMessage}".toString()
+                } else {
+                    problems << "${path}: ${message}".toString()
+                }
             }
+            return
         }
-        return
+        def shape = new DeclarativeShape(path)
+        shape.checkScript(source.AST.statementBlock)
+        problems.addAll(shape.errors)
     }
-    def shape = new DeclarativeShape(path)
-    shape.checkScript(source.AST.statementBlock)
-    problems.addAll(shape.errors)
+} catch (Throwable crash) {
+    // A failure of this checker must not read as "the Jenkinsfile is invalid".
+    System.err.println("validator crashed: ${crash}")
+    crash.printStackTrace()
+    System.exit(3)
 }
 if (problems) {
     problems.each { println it }

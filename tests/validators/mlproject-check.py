@@ -7,7 +7,8 @@ parameter with an explicit MLflow type and a default of that type, and every {pl
 command declared as a parameter.
 
 Usage: /usr/bin/python3 mlproject-check.py <MLproject>...
-Exit 0 (prints OK) when valid, 1 with "file: message" lines when not, 2 on usage errors.
+Exit 0 (prints OK) when valid, 1 with "file: message" lines when not, 2 on usage errors,
+3 when the checker itself failed.
 """
 
 import re
@@ -124,4 +125,10 @@ def main(args):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except Exception:  # noqa: BLE001 - a crash of the checker must not read as "invalid MLproject"
+        import traceback
+
+        traceback.print_exc()
+        sys.exit(3)

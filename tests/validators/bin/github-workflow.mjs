@@ -5,10 +5,10 @@ import { register } from "node:module";
 import { run, problem, requireFiles, readInput } from "../lib/contract.mjs";
 
 register("../lib/json-import-hook.mjs", import.meta.url);
-const { parseWorkflow, convertWorkflowTemplate, NoOperationTraceWriter } = await import("@actions/workflow-parser");
 
 
 await run("github-workflow.mjs <workflow.yml>...", async (args) => {
+  const { parseWorkflow, convertWorkflowTemplate, NoOperationTraceWriter } = await import("@actions/workflow-parser");
   const problems = [];
   for (const file of requireFiles(args)) {
     const parsed = parseWorkflow({ name: file, content: readInput(file) }, new NoOperationTraceWriter());

@@ -1,7 +1,8 @@
 // The one contract every bin/*.mjs validator follows, so that the C# harness can treat them alike:
 //   exit 0 + "OK: ..." when every input is valid,
 //   exit 1 + "file: message" lines when something is invalid,
-//   exit 2 + usage text when the arguments are wrong (missing file, unknown option).
+//   exit 2 + usage text when the arguments are wrong (missing file, unknown option),
+//   exit 3 + the stack when the validator itself failed, so a crash never reads as "invalid input".
 import { readFileSync, existsSync } from "node:fs";
 
 export class UsageError extends Error {}
@@ -18,8 +19,7 @@ function format(p) {
 
 /**
  * Runs a validator. `main(argv)` returns (or resolves to) the list of problems and may throw UsageError.
- * `usage` is printed on UsageError. Any other exception is a crash of the validator itself, reported as
- * invalid input (exit 1) so that a broken tool never passes silently.
+ * `usage` is printed on UsageError. Any other exception is a crash of the validator itself (exit 3).
  */
 export async function run(usage, main) {
   let problems;
@@ -30,8 +30,8 @@ export async function run(usage, main) {
       process.stderr.write(`${error.message}\nusage: ${usage}\n`);
       process.exit(2);
     }
-    process.stdout.write(`validator crashed: ${error?.stack ?? error}\n`);
-    process.exit(1);
+    process.stderr.write(`validator crashed: ${error?.stack ?? error}\n`);
+    process.exit(3);
   }
   if (problems.length > 0) {
     process.stdout.write(problems.map(format).join("\n") + "\n");
