@@ -74,4 +74,19 @@ public sealed class ValidatorSelfTests
             standardInput: broken,
             expectedFragments: ["<stdin>:", "must have required property selector", "containerPort must be integer"]);
     }
+
+    [Fact]
+    public void A_missing_tool_fails_under_ci_and_skips_elsewhere_saying_how_to_install_it()
+    {
+        var validator = new Validator("needs-a-tool", "no-such-program", [], [new Requirement("no-such-program", () => false)], _ => Verdict.Valid);
+
+        var failure = Assert.Throws<Xunit.Sdk.FailException>(() => validator.EnsureAvailable(underCi: true));
+        var skip = Assert.Throws<SkipException>(() => validator.EnsureAvailable(underCi: false));
+
+        foreach (var message in new[] { failure.Message, skip.Message })
+        {
+            Assert.Contains("missing no-such-program", message, StringComparison.Ordinal);
+            Assert.Contains("scripts/install-test-deps.sh", message, StringComparison.Ordinal);
+        }
+    }
 }
