@@ -67,6 +67,40 @@ class DeclarativeShape {
         statements(closure)
     }
 
+    /** The directives in `owner { ... }` by name, reporting statements that are not one, unknown names and repeats. */
+    Map<String, MethodCallExpression> directives(MethodCallExpression owner, Set allowed, String kind, String where) {
+        def seen = [:]
+        block(owner).each { statement ->
+            def c = invocation(statement)
+            if (c == null) {
+                error(statement, "only ${kind}s (${allowed.take(4).join(', ')}, ...) are allowed in ${where}")
+                return
+            }
+            def name = c.methodAsString
+            if (!(name in allowed)) error(c, "unknown ${kind} '${name}' in ${where}")
+            else if (seen.containsKey(name)) error(c, "duplicate ${kind} '${name}' in ${where}")
+            seen[name] = c
+        }
+        seen
+    }
+
+    /** The body of `owner { ... }`, which must not be empty. */
+    List<Statement> nonEmptyBlock(MethodCallExpression owner) {
+        def body = block(owner)
+        if (body.isEmpty()) error(owner, "${owner.methodAsString} { } is empty")
+        body
+    }
+
+    /** The calls in `owner { ... }` named in `allowed`; anything else is reported as an unknown `kind`. */
+    List<MethodCallExpression> knownCalls(MethodCallExpression owner, Collection allowed, String kind) {
+        nonEmptyBlock(owner).findResults { statement ->
+            def c = invocation(statement)
+            if (c != null && c.methodAsString in allowed) return c
+            error(statement, "unknown ${kind} '${c?.methodAsString ?: statement.text}' in ${owner.methodAsString} { }")
+            null
+        }
+    }
+
     void checkScript(BlockStatement script) {
         def pipelines = []
         script.statements.each { statement ->
@@ -81,18 +115,7 @@ class DeclarativeShape {
     }
 
     void checkPipeline(MethodCallExpression pipeline) {
-        def seen = [:]
-        block(pipeline).each { statement ->
-            def c = invocation(statement)
-            if (c == null) {
-                error(statement, 'only sections (agent, stages, post, ...) are allowed directly in pipeline { }')
-                return
-            }
-            def name = c.methodAsString
-            if (!(name in PIPELINE_SECTIONS)) error(c, "unknown pipeline section '${name}'")
-            else if (seen.containsKey(name)) error(c, "duplicate pipeline section '${name}'")
-            seen[name] = c
-        }
+        def seen = directives(pipeline, PIPELINE_SECTIONS, 'section', 'pipeline')
         if (!seen.agent) error(pipeline, "pipeline has no 'agent'")
         else checkAgent(seen.agent, false)
         if (!seen.stages) error(pipeline, "pipeline has no 'stages'")
@@ -109,24 +132,11 @@ class DeclarativeShape {
             if (!(kind in ['any', 'none'])) error(agent, "agent '${kind}' is not one of any, none, { label ... }, { docker ... }, { kubernetes ... }")
             return
         }
-        def body = block(agent)
-        if (body.isEmpty()) error(agent, 'agent { } is empty')
-        body.each { statement ->
-            def c = invocation(statement)
-            if (c == null || !(c.methodAsString in AGENT_KINDS + ['customWorkspace', 'reuseNode'])) {
-                error(statement, "unknown agent type '${c?.methodAsString ?: statement.text}'")
-            }
-        }
+        knownCalls(agent, AGENT_KINDS + ['customWorkspace', 'reuseNode'], 'agent type')
     }
 
     void checkStages(MethodCallExpression stages) {
-        def body = block(stages)
-        if (body.isEmpty()) error(stages, "'${stages.methodAsString}' has no stage")
-        body.each { statement ->
-            def c = invocation(statement)
-            if (c?.methodAsString != 'stage') error(statement, "only stage('name') { } is allowed in ${stages.methodAsString} { }")
-            else checkStage(c)
-        }
+        knownCalls(stages, ['stage'], "entry (only stage('name') { })").each { checkStage(it) }
     }
 
     void checkStage(MethodCallExpression stage) {
@@ -134,18 +144,7 @@ class DeclarativeShape {
         def name = args && args[0] instanceof ConstantExpression ? ((ConstantExpression) args[0]).value : null
         if (!(name instanceof String) || !name.trim()) error(stage, "stage needs a constant name: stage('name') { }")
         else if (!stageNames.add(name)) error(stage, "duplicate stage name '${name}'")
-        def seen = [:]
-        block(stage).each { statement ->
-            def c = invocation(statement)
-            if (c == null) {
-                error(statement, "only directives (steps, when, agent, ...) are allowed in stage '${name}'")
-                return
-            }
-            def directive = c.methodAsString
-            if (!(directive in STAGE_DIRECTIVES)) error(c, "unknown directive '${directive}' in stage '${name}'")
-            else if (seen.containsKey(directive)) error(c, "duplicate '${directive}' in stage '${name}'")
-            seen[directive] = c
-        }
+        def seen = directives(stage, STAGE_DIRECTIVES, 'directive', "stage '${name}'")
         def bodies = seen.keySet().intersect(STAGE_BODIES)
         if (bodies.size() != 1) {
             error(stage, "stage '${name}' must have exactly one of steps, stages, parallel or matrix${bodies ? ' (has ' + bodies.join(', ') + ')' : ''}")
@@ -160,9 +159,7 @@ class DeclarativeShape {
     }
 
     void checkSteps(MethodCallExpression steps) {
-        def body = block(steps)
-        if (body.isEmpty()) error(steps, 'steps { } is empty')
-        body.each { statement ->
+        nonEmptyBlock(steps).each { statement ->
             if (invocation(statement) == null) {
                 def code = statement.text.replaceAll(/\s+/, ' ')
                 error(statement, "only steps are allowed in steps { }, not '${code.size() > 60 ? code.take(57) + '...' : code}': wrap Groovy code in script { }")
@@ -171,23 +168,11 @@ class DeclarativeShape {
     }
 
     void checkPost(MethodCallExpression post) {
-        def body = block(post)
-        if (body.isEmpty()) error(post, 'post { } is empty')
-        body.each { statement ->
-            def c = invocation(statement)
-            if (c == null || !(c.methodAsString in POST_CONDITIONS)) error(statement, "unknown post condition '${c?.methodAsString ?: statement.text}'")
-            else checkSteps(c)
-        }
+        knownCalls(post, POST_CONDITIONS, 'post condition').each { checkSteps(it) }
     }
 
     void checkWhen(MethodCallExpression when) {
-        def body = block(when)
-        if (body.isEmpty()) error(when, 'when { } is empty')
-        body.each { statement ->
-            def c = invocation(statement)
-            if (c == null || !(c.methodAsString in WHEN_CONDITIONS)) error(statement, "unknown when condition '${c?.methodAsString ?: statement.text}'")
-            else if (c.methodAsString in ['not', 'allOf', 'anyOf']) checkWhen(c)
-        }
+        knownCalls(when, WHEN_CONDITIONS, 'when condition').each { if (it.methodAsString in ['not', 'allOf', 'anyOf']) checkWhen(it) }
     }
 
     void checkEnvironment(MethodCallExpression environment) {
@@ -201,9 +186,7 @@ class DeclarativeShape {
     }
 
     void checkCalls(MethodCallExpression section) {
-        def body = block(section)
-        if (body.isEmpty()) error(section, "${section.methodAsString} { } is empty")
-        body.each { statement ->
+        nonEmptyBlock(section).each { statement ->
             if (invocation(statement) == null) error(statement, "only directives are allowed in ${section.methodAsString} { }")
         }
     }
