@@ -32,7 +32,7 @@ public sealed class GeneratedFilesLintTests(TemplatePackFixture fixture) : IClas
         var yaml = repo.Files.Where(f => f.EndsWith(".yml", StringComparison.Ordinal) || f.EndsWith(".yaml", StringComparison.Ordinal)).ToList();
         Skip.If(yaml.Count == 0, $"{repo} has no YAML file yet");
 
-        await Validators.Yamllint.AssertValidAsync(yaml, repo.Root);
+        await Validators.Yamllint.AssertValidAsync(repo, [.. yaml]);
     }
 
     [SkippableTheory]
@@ -43,7 +43,7 @@ public sealed class GeneratedFilesLintTests(TemplatePackFixture fixture) : IClas
         var scripts = repo.Files.Where(f => IsShellScript(repo, f)).ToList();
         Skip.If(scripts.Count == 0, $"{repo} has no shell script yet");
 
-        await Validators.Shellcheck.AssertValidAsync(scripts, repo.Root);
+        await Validators.Shellcheck.AssertValidAsync(repo, [.. scripts]);
     }
 
     private Task<GeneratedRepository> GenerateAsync(string scenario) =>

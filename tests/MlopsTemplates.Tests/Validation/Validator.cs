@@ -71,12 +71,24 @@ public sealed class Validator(
     }
 
     /// <summary>Asserts the validator accepts the inputs; the failure message holds its whole output.</summary>
-    public async Task<ValidationResult> AssertValidAsync(IEnumerable<string> inputs, string? workingDirectory = null, string? standardInput = null)
+    public Task<ValidationResult> AssertValidAsync(IEnumerable<string> inputs, string? workingDirectory = null, string? standardInput = null)
     {
         var inputList = inputs.ToList();
-        Assert.True(inputList.Count > 0 || standardInput is not null, $"{Name}: nothing to validate");
-        var result = await RunAsync(inputList, workingDirectory, standardInput);
-        Assert.True(result.Verdict == Verdict.Valid, $"{Name} did not accept {Describe(inputList, workingDirectory)}:{Environment.NewLine}{result}");
+        return AssertValidAsync(inputList, workingDirectory, standardInput, Describe(inputList, workingDirectory));
+    }
+
+    /// <summary>
+    /// Asserts the validator accepts files of a generated repository (paths relative to its root; <c>.</c> for the
+    /// validators that take a directory); the failure message names the repository's options.
+    /// </summary>
+    public Task<ValidationResult> AssertValidAsync(GeneratedRepository repository, params string[] relativePaths) =>
+        AssertValidAsync(relativePaths, repository.Root, null, $"{string.Join(" ", relativePaths)} of {repository}");
+
+    private async Task<ValidationResult> AssertValidAsync(IReadOnlyList<string> inputs, string? workingDirectory, string? standardInput, string subject)
+    {
+        Assert.True(inputs.Count > 0, $"{Name}: nothing to validate");
+        var result = await RunAsync(inputs, workingDirectory, standardInput);
+        Assert.True(result.Verdict == Verdict.Valid, $"{Name} did not accept {subject}:{Environment.NewLine}{result}");
         return result;
     }
 
