@@ -1,0 +1,33 @@
+using MlopsTemplates.Tests.Infrastructure;
+
+namespace MlopsTemplates.Tests.Ci;
+
+/// <summary>The four dialects render from one stage model: the same Makefile targets, in the same order.</summary>
+public sealed class StageModelTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
+{
+    public static TheoryData<CiScenario> Configurations => new(
+        new CiScenario("github", "aws", "dvc", "kubernetes", "mlflow", "fastapi", "3.12"),
+        new CiScenario("github", "gcp", "none", "none", "none", "none", "3.10"),
+        new CiScenario("github", "local", "dvc", "kubernetes", "none", "flask", "3.13"));
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public async Task Every_ci_runs_the_same_make_targets_in_the_same_order(CiScenario configuration)
+    {
+        // What the issue asks for: lint, test, then DVC's pipeline or the training targets, then the image.
+        string[] expected =
+        [
+            "install", "lint",
+            "install", "test",
+            .. configuration.Data == "dvc" ? new[] { "install", "dvc-pull", "dvc-repro", "dvc-push" } : ["install", "data", "train", "evaluate"],
+            "docker-build",
+        ];
+
+        foreach (var ci in CiScenarios.CiSystems)
+        {
+            var repo = await CiScenarios.GenerateAsync(fixture.Pack, configuration.WithCi(ci));
+            var targets = PipelineFiles.MakeTargets(PipelineFiles.Read(repo));
+            Assert.True(expected.SequenceEqual(targets), $"--ci {ci} ({configuration}) runs make {string.Join(", ", targets)}; expected {string.Join(", ", expected)}");
+        }
+    }
+}
