@@ -159,6 +159,60 @@ public sealed class KubernetesManifestTests(TemplatePackFixture fixture) : IClas
         }
     }
 
+    [Theory]
+    [MemberData(nameof(KubernetesCase.All), MemberType = typeof(KubernetesCase))]
+    public async Task Every_path_the_settings_name_lies_on_a_volume_the_container_can_write(KubernetesCase @case)
+    {
+        var rendered = await RenderedKustomizations.GetAsync(fixture.Pack, @case);
+        var dev = rendered.In("k8s/overlays/dev").ToList();
+        string[] written = ["DATA_DIR", "REPORTS_DIR", "TRACKING_DIR"];
+
+        foreach (var obj in dev.Where(o => o.PodTemplate is not null && o.Labels.GetValueOrDefault("app.kubernetes.io/name") != "mlflow"))
+        {
+            var spec = obj.PodTemplate.Map("spec");
+            foreach (var container in spec.Seq("initContainers").Concat(spec.Seq("containers")))
+            {
+                var mounts = container.Seq("volumeMounts").Select(m => (Path: m.Scalar("mountPath")!, ReadOnly: m.Scalar("readOnly") == "true")).ToList();
+                var settings = container.Seq("envFrom")
+                    .Select(e => e.Scalar("configMapRef", "name"))
+                    .SelectMany(name => dev.Single(o => o.Kind == "ConfigMap" && o.Name == name).Root.Map("data").ToStrings())
+                    .ToDictionary();
+                var where = $"{obj} container {container.Scalar("name")}";
+                bool Writable(string path) => mounts.Any(m => !m.ReadOnly && IsUnder(path, m.Path));
+
+                Assert.True(Writable("/tmp/x"), $"{where}: /tmp is not writable");
+                if (obj.Kind != "Deployment")
+                {
+                    Assert.True(Writable(settings["DATA_DIR"]), $"{where}: DATA_DIR {settings["DATA_DIR"]} is not writable");
+                }
+
+                if (container.Scalar("name") == "prepare-data")
+                {
+                    continue;
+                }
+
+                Assert.True(mounts.Any(m => IsUnder(settings["MODEL_PATH"], m.Path)), $"{where}: MODEL_PATH {settings["MODEL_PATH"]} is on no volume");
+                if (obj.Kind == "Deployment")
+                {
+                    continue;
+                }
+
+                foreach (var key in written.Append(obj.Labels["app.kubernetes.io/component"] == "training" ? "MODEL_PATH" : "DATA_DIR"))
+                {
+                    Assert.True(Writable(settings[key]), $"{where}: {key} {settings[key]} is not writable");
+                }
+
+                foreach (var path in container.Seq("command").Select(c => c.Scalar()!).Where(a => a.StartsWith('/')))
+                {
+                    Assert.True(Writable(path), $"{where}: argument {path} is on no writable volume");
+                }
+            }
+        }
+    }
+
+    private static bool IsUnder(string path, string directory) =>
+        path == directory || path.StartsWith(directory.TrimEnd('/') + "/", StringComparison.Ordinal);
+
     [Fact]
     public async Task Deploy_none_generates_no_kubernetes_files()
     {
