@@ -13,7 +13,7 @@ public sealed class KubernetesManifestTests(TemplatePackFixture fixture) : IClas
 
     [Theory]
     [MemberData(nameof(KubernetesCase.All), MemberType = typeof(KubernetesCase))]
-    public async Task Every_kustomization_renders_and_every_object_passes_schema_validation(KubernetesCase @case)
+    public async Task Every_kustomization_renders_lints_and_every_object_passes_schema_validation(KubernetesCase @case)
     {
         var rendered = await RenderedKustomizations.GetAsync(fixture.Pack, @case);
 
@@ -23,6 +23,9 @@ public sealed class KubernetesManifestTests(TemplatePackFixture fixture) : IClas
             var result = await Command.RunAsync("node", [K8sModels, file]);
             Assert.True(result.ExitCode == 0, $"{@case}: {kustomization} has invalid objects:{Environment.NewLine}{result}");
         }
+
+        var lint = await Command.RunAsync("yamllint", ["--strict", "-c", Path.Combine(RepositoryPaths.Validators, "yamllint.yml"), rendered.Repository.PathOf("k8s")]);
+        Assert.True(lint.ExitCode == 0, $"{@case}: yamllint found problems in k8s/:{Environment.NewLine}{lint}");
     }
 
     [Theory]
