@@ -37,6 +37,12 @@ public sealed class ScribanSource
 
     public static ScribanSource Parse(string text, string path, OptionModel options, string? partialsDirectory = null)
     {
+        if (!text.TrimStart('\uFEFF').StartsWith("+++", StringComparison.Ordinal))
+        {
+            throw new AuthoringException(AuthoringDiagnostic.ForFile(path, DiagnosticCodes.FrontMatter,
+                "missing front matter: start the file with a '+++' block that sets at least output = \"path\""));
+        }
+
         var template = Template.Parse(text, path, lexerOptions: new LexerOptions { Mode = ScriptMode.FrontMatterAndContent });
         if (template.HasErrors)
         {
