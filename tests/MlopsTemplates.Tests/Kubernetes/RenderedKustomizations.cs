@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MlopsTemplates.Tests.Infrastructure;
+using MlopsTemplates.Tests.Validation;
 
 namespace MlopsTemplates.Tests.Kubernetes;
 
@@ -40,12 +41,11 @@ public sealed class RenderedKustomizations
         var objects = new List<KubeObject>();
         foreach (var kustomization in Kustomizations)
         {
-            var result = await Command.RunAsync("kubectl", ["kustomize", repository.PathOf(kustomization)]);
-            Assert.True(result.ExitCode == 0, $"{repository}: kubectl kustomize {kustomization} failed:{Environment.NewLine}{result}");
+            var yaml = await Validators.RenderKustomizationAsync(repository.PathOf(kustomization));
             var file = repository.PathOf($"rendered-{kustomization.Replace('/', '-')}.yaml");
-            await File.WriteAllTextAsync(file, result.StandardOutput);
+            await File.WriteAllTextAsync(file, yaml);
             files[kustomization] = file;
-            objects.AddRange(KubeObject.Parse(kustomization, result.StandardOutput));
+            objects.AddRange(KubeObject.Parse(kustomization, yaml));
         }
 
         return new RenderedKustomizations(repository, files, objects);
