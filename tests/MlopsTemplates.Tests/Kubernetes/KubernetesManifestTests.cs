@@ -12,7 +12,7 @@ public sealed class KubernetesManifestTests(TemplatePackFixture fixture) : IClas
 {
     [SkippableTheory]
     [MemberData(nameof(KubernetesCase.All), MemberType = typeof(KubernetesCase))]
-    public async Task Every_kustomization_renders_lints_and_every_object_passes_schema_validation(KubernetesCase @case)
+    public async Task Every_kustomization_renders_and_lints_and_every_object_passes_schema_validation(KubernetesCase @case)
     {
         var rendered = await RenderedKustomizations.GetAsync(fixture.Pack, @case);
 
@@ -23,6 +23,8 @@ public sealed class KubernetesManifestTests(TemplatePackFixture fixture) : IClas
         }
 
         await Validators.Yamllint.AssertValidAsync(rendered.Repository, "k8s");
+        var kustomizations = rendered.Repository.Files.Where(f => f.StartsWith("k8s/", StringComparison.Ordinal) && f.EndsWith("/kustomization.yaml", StringComparison.Ordinal)).ToArray();
+        await Validators.Schema("kustomization").AssertValidAsync(rendered.Repository, kustomizations);
     }
 
     [SkippableTheory]
@@ -80,11 +82,28 @@ public sealed class KubernetesManifestTests(TemplatePackFixture fixture) : IClas
                 Assert.Equal(new Dictionary<string, string> { ["k8s-app"] = "kube-dns" }, dns.Map("podSelector", "matchLabels").ToStrings());
             }
 
+            string[] recommended = ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"];
             foreach (var o in objects.Where(o => o.Kind != "Namespace"))
             {
-                foreach (var label in new[] { "app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by" })
+                var labelSets = new List<(string What, IReadOnlyDictionary<string, string> Labels)> { ("metadata", o.Labels) };
+                if (o.PodTemplate is { } template)
                 {
-                    Assert.True(o.Labels.ContainsKey(label) || (label == "app.kubernetes.io/component" && o.Kind is "ConfigMap" or "Secret"), $"{o} has no label {label}");
+                    labelSets.Add(("pod template", template.Map("metadata", "labels").ToStrings()));
+                }
+
+                if (o.Kind == "CronJob")
+                {
+                    labelSets.Add(("job template", o.Root.Map("spec", "jobTemplate", "metadata", "labels").ToStrings()));
+                }
+
+                foreach (var (what, labels) in labelSets)
+                {
+                    foreach (var label in recommended)
+                    {
+                        Assert.True(labels.ContainsKey(label) || (label == "app.kubernetes.io/component" && o.Kind is "ConfigMap" or "Secret"), $"{o}: {what} has no label {label}");
+                    }
+
+                    Assert.Equal(ns.Name, labels["app.kubernetes.io/instance"]);
                 }
             }
         }
