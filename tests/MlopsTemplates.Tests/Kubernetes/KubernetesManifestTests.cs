@@ -111,6 +111,41 @@ public sealed class KubernetesManifestTests(TemplatePackFixture fixture) : IClas
 
     [SkippableTheory]
     [MemberData(nameof(KubernetesCase.All), MemberType = typeof(KubernetesCase))]
+    public async Task The_service_objects_select_the_model_service_pods_and_prod_keeps_two_of_them(KubernetesCase @case)
+    {
+        Skip.IfNot(@case.HasService, "--serving none has no model service");
+        var rendered = await RenderedKustomizations.GetAsync(fixture.Pack, @case);
+
+        foreach (var overlay in new[] { "k8s/overlays/dev", "k8s/overlays/prod" })
+        {
+            var server = rendered.In(overlay).Where(o => o.Labels.GetValueOrDefault("app.kubernetes.io/component") == "server").ToList();
+            var deployment = server.Single(o => o.Kind == "Deployment");
+            var podLabels = deployment.PodTemplate.Map("metadata", "labels").ToStrings();
+            bool Selects(IReadOnlyDictionary<string, string> selector) => selector.Count > 0 && selector.All(kv => podLabels.GetValueOrDefault(kv.Key) == kv.Value);
+
+            var service = server.Single(o => o.Kind == "Service");
+            Assert.True(Selects(service.Root.Map("spec", "selector").ToStrings()), $"{service} selects no model service pod");
+            Assert.True(Selects(server.Single(o => o.Kind == "PodDisruptionBudget").Root.Map("spec", "selector", "matchLabels").ToStrings()), $"{overlay}: the PodDisruptionBudget selects no model service pod");
+            Assert.True(Selects(server.Single(o => o.Kind == "NetworkPolicy").Root.Map("spec", "podSelector", "matchLabels").ToStrings()), $"{overlay}: the NetworkPolicy selects no model service pod");
+
+            var containerPorts = deployment.PodTemplate.Seq("spec", "containers").SelectMany(c => c.Seq("ports")).Select(p => p.Scalar("name")).ToList();
+            var servicePort = service.Root.Seq("spec", "ports").Single();
+            Assert.Contains(servicePort.Scalar("targetPort"), containerPorts);
+            var backend = server.Single(o => o.Kind == "Ingress").Root.Seq("spec", "rules").Single().Seq("http", "paths").Single().Map("backend", "service");
+            Assert.Equal(service.Name, backend.Scalar("name"));
+            Assert.Equal(servicePort.Scalar("name"), backend.Scalar("port", "name"));
+
+            var autoscaler = server.Single(o => o.Kind == "HorizontalPodAutoscaler");
+            Assert.Equal(deployment.Name, autoscaler.Root.Scalar("spec", "scaleTargetRef", "name"));
+            // A replica count in the Deployment would undo the autoscaler's on every apply.
+            Assert.Null(deployment.Root.At("spec", "replicas"));
+            var minimum = int.Parse(autoscaler.Root.Scalar("spec", "minReplicas")!);
+            Assert.InRange(minimum, overlay.EndsWith("prod", StringComparison.Ordinal) ? 2 : 1, int.Parse(autoscaler.Root.Scalar("spec", "maxReplicas")!));
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(KubernetesCase.All), MemberType = typeof(KubernetesCase))]
     public async Task The_mlflow_tracking_component_runs_in_dev_with_the_artifact_store_of_the_cloud(KubernetesCase @case)
     {
         var rendered = await RenderedKustomizations.GetAsync(fixture.Pack, @case);
