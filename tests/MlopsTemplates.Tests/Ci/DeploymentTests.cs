@@ -1,4 +1,5 @@
 using MlopsTemplates.Tests.Infrastructure;
+using MlopsTemplates.Tests.Validation;
 using YamlDotNet.RepresentationModel;
 
 namespace MlopsTemplates.Tests.Ci;
@@ -83,6 +84,28 @@ public sealed class DeploymentTests(TemplatePackFixture fixture) : IClassFixture
         Assert.DoesNotContain("environment:", pipeline, StringComparison.Ordinal);
         Assert.DoesNotContain("Deploy", pipeline, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("Environments", repo.ReadText("docs/ci.md"), StringComparison.Ordinal);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Deploying))]
+    public async Task Deploy_step_renders_the_overlay_with_the_pushed_image(CiScenario scenario)
+    {
+        var repo = await CiScenarios.GenerateAsync(fixture.Pack, scenario);
+        var script = PipelineFiles.ShellBlocks(scenario.Ci, PipelineFiles.Read(repo))
+            .Select(b => b.Script.Split('\n'))
+            .Single(lines => lines.Any(l => l.Contains("} > .deploy/dev/kustomization.yaml", StringComparison.Ordinal)));
+        // The part of the pipeline's own deploy script that writes the kustomization, run as the CI would run it.
+        var start = Array.FindIndex(script, l => l.Contains("mkdir -p .deploy/dev", StringComparison.Ordinal));
+        var end = Array.FindIndex(script, l => l.Contains("} > .deploy/dev/kustomization.yaml", StringComparison.Ordinal));
+        var write = await Command.RunAsync("bash", ["-euc", string.Join("\n", script[start..(end + 1)])], repo.Root,
+            new Dictionary<string, string?> { ["IMAGE_REPOSITORY"] = "registry.example.com/team/churn-model", ["IMAGE_TAG"] = "0123abcd" });
+        write.EnsureSuccess();
+
+        var rendered = await Validators.AssertKustomizationValidAsync(Path.Combine(repo.Root, ".deploy", "dev"));
+
+        Assert.Contains("image: registry.example.com/team/churn-model:0123abcd", rendered, StringComparison.Ordinal);
+        Assert.DoesNotContain("image: churn-model:", rendered, StringComparison.Ordinal);
+        Assert.Contains("namespace: churn-model-dev", rendered, StringComparison.Ordinal);
     }
 
     private static YamlMappingNode JobApplying(YamlMappingNode jobs, string command) =>
