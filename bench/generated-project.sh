@@ -146,7 +146,7 @@ rps() { # $1 = url; requests/s, failing on any non-2xx answer
     awk '/Requests\/sec/ {print $2}' <<<"$out"
 }
 
-echo "server: python -m ${server[*]}  (wrk -t1 -c8, ${rounds} alternating rounds of ${duration}s)"
+echo "image command: ${server[*]}, served on 127.0.0.1 by Debian python (wrk -t1 -c8, ${rounds} alternating rounds of ${duration}s)"
 predict_runs=() bare_runs=()
 for _ in $(seq "$rounds"); do
     predict_runs+=("$(rps "http://127.0.0.1:$predict_port/predict")")

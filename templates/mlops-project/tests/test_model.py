@@ -2,10 +2,13 @@
 
 import numpy as np
 import pytest
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
 
 from mlops_project_pkg.evaluate import evaluate
 from mlops_project_pkg.features import to_matrix
-from mlops_project_pkg.model import fingerprint, load_model
+from mlops_project_pkg.model import ModelBundle, fingerprint, load_model
 from mlops_project_pkg.schema import FEATURES, TARGET
 
 
@@ -48,6 +51,14 @@ def test_moving_towards_malignant_profile_raises_probability(trained, test_frame
     probabilities = [p["malignant_probability"] for p in trained.predict(steps)]
     assert probabilities == sorted(probabilities)
     assert probabilities[-1] > probabilities[0]
+
+
+def test_served_probabilities_equal_the_pipeline_and_other_estimators_still_work(trained, test_frame):
+    rows = to_matrix(test_frame)
+    np.testing.assert_allclose(trained.probabilities(rows), trained.pipeline.predict_proba(rows)[:, 1], rtol=1e-9)
+    tree = Pipeline([("scale", StandardScaler()), ("classify", DecisionTreeClassifier(max_depth=2, random_state=0))])
+    bundle = ModelBundle(pipeline=tree.fit(rows, test_frame[TARGET]), version="tree")
+    np.testing.assert_allclose(bundle.probabilities(rows), tree.predict_proba(rows)[:, 1])
 
 
 def test_version_changes_with_parameters_only(params):
