@@ -5,8 +5,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 artifacts="$root/artifacts"
 sample="$artifacts/sample/churn-model"
 
+rm -rf "$artifacts/package"
 dotnet pack "$root/src/MlopsTemplates" -c Release -o "$artifacts/package" -nologo
-package=$(ls -t "$artifacts"/package/MlopsTemplates.*.nupkg | head -n 1)
+package=$(find "$artifacts/package" -name 'MlopsTemplates.*.nupkg')
 
 # Re-installing the same version over itself can corrupt the template cache: remove the old one first.
 dotnet new uninstall MlopsTemplates >/dev/null 2>&1 || true

@@ -17,6 +17,12 @@ public sealed class ScribanSource
     /// <summary>The global every source may read besides the options it lists.</summary>
     public const string TemplateVersionVariable = "template_version";
 
+    /// <summary>
+    /// The option model itself (name and the engine token that stands for its value), for files that list every
+    /// option, such as the answers file: they follow template.json without varying by any option.
+    /// </summary>
+    public const string OptionModelVariable = "template_options";
+
     private readonly Template template;
     private readonly OptionModel options;
     private readonly string? partialsDirectory;
@@ -37,6 +43,12 @@ public sealed class ScribanSource
 
     public static ScribanSource Parse(string text, string path, OptionModel options, string? partialsDirectory = null)
     {
+        if (!text.TrimStart('\uFEFF').StartsWith("+++", StringComparison.Ordinal))
+        {
+            throw new AuthoringException(AuthoringDiagnostic.ForFile(path, DiagnosticCodes.FrontMatter,
+                "missing front matter: start the file with a '+++' block that sets at least output = \"path\""));
+        }
+
         var template = Template.Parse(text, path, lexerOptions: new LexerOptions { Mode = ScriptMode.FrontMatterAndContent });
         if (template.HasErrors)
         {
@@ -118,6 +130,13 @@ public sealed class ScribanSource
         }
 
         globals[TemplateVersionVariable] = templateVersion;
+        var model = new ScriptArray();
+        foreach (var option in options.Options)
+        {
+            model.Add(new ScriptObject { ["name"] = option.Name, ["token"] = option.Replaces ?? "" });
+        }
+
+        globals[OptionModelVariable] = model;
         var context = new TemplateContext
         {
             StrictVariables = true,

@@ -72,7 +72,7 @@ public static class StagedTemplateWriter
 
         var postActions = manifest["postActions"]?.AsArray() ?? [];
         manifest.Remove("postActions");
-        var executables = plan.Files.Where(f => f.Executable).Select(f => f.OutputPath).Distinct().OrderBy(p => p, StringComparer.Ordinal).ToList();
+        var executables = plan.Files.Where(f => f.Executable).Select(f => ChmodPattern(f.OutputPath, manifest)).Distinct().OrderBy(p => p, StringComparer.Ordinal).ToList();
         if (executables.Count > 0)
         {
             postActions.Insert(0, new JsonObject
@@ -88,6 +88,19 @@ public static class StagedTemplateWriter
 
         manifest["postActions"] = postActions;
         return manifest;
+    }
+
+    /// <summary>
+    /// The chmod action sees final paths, after the engine renamed name tokens in them, and it does not rename its
+    /// own arguments: each token becomes a glob.
+    /// </summary>
+    private static string ChmodPattern(string outputPath, JsonObject manifest)
+    {
+        var tokens = (manifest["symbols"] as JsonObject ?? [])
+            .Select(s => (string?)s.Value?["fileRename"])
+            .OfType<string>()
+            .ToList();
+        return tokens.Aggregate(outputPath, (path, token) => path.Replace(token, "*", StringComparison.Ordinal));
     }
 
     private static JsonObject? ReadOptional(TemplateFolder folder, string fileName)

@@ -28,6 +28,9 @@ public sealed partial class TemplatePack
 
     public string PackagePath { get; }
 
+    /// <summary>The package version, which is also the template version recorded in generated repositories.</summary>
+    public string Version => Path.GetFileNameWithoutExtension(PackagePath)["MlopsTemplates.".Length..];
+
     /// <summary>The isolated template hive (an absolute path: relative ones break nupkg installs).</summary>
     public string Hive { get; }
 

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using MlopsTemplates.Authoring;
+using MlopsTemplates.Tests.Infrastructure;
+using Xunit.Abstractions;
+using YamlDotNet.RepresentationModel;
+
+namespace MlopsTemplates.Tests.Combinations;
+
+/// <summary>
+/// Every pair of option values, through the real CLI: the dry run lists no path twice (the engine would silently
+/// overwrite), and the generated repository has exactly the files its options call for, all fully rendered and parseable.
+/// </summary>
+public sealed partial class PairwiseCliTests(TemplatePackFixture fixture, ITestOutputHelper output) : IClassFixture<TemplatePackFixture>
+{
+    private const string ProjectName = "Pairwise Churn";
+
+    private static readonly TemplatePlan Plan = TemplatePlan.Create(TemplateOptions.Template, "0.0.0-test");
+
+    public static TheoryData<string> Combinations => new(PairwiseCombinations.Cover(TemplateOptions.Model).Select(c => string.Join(" ", TemplateOptions.ToArguments(c))));
+
+    [Theory]
+    [MemberData(nameof(Combinations))]
+    public async Task Dry_run_lists_no_path_twice(string arguments)
+    {
+        var dryRun = await fixture.Pack.DotnetNewAsync([TemplatePack.ShortName, "-n", ProjectName, "-o", fixture.Pack.NewOutputDirectory("dry-run"), "--no-update-check", "--dry-run", .. arguments.Split(' ')]);
+        dryRun.EnsureSuccess();
+
+        var listed = DryRunPath().Matches(dryRun.StandardOutput).Select(m => m.Groups["path"].Value.Trim()).ToList();
+        output.WriteLine($"dry run of [{arguments}]: {listed.Count} paths");
+        Assert.NotEmpty(listed);
+        Assert.Empty(listed.GroupBy(p => p).Where(g => g.Count() > 1).Select(g => g.Key));
+    }
+
+    [Theory]
+    [MemberData(nameof(Combinations))]
+    public async Task Generated_files_are_exactly_those_the_options_call_for_fully_rendered_and_parseable(string arguments)
+    {
+        var repo = await fixture.Pack.InstantiateAsync(ProjectName, arguments.Split(' '));
+        var combination = TemplateOptions.Model.Options.ToDictionary(o => o.Name, o => repo.Option(o.Name));
+        var names = JsonNode.Parse(repo.ReadText(".mlops-template.json"))!["derivedNames"]!;
+        var expected = Plan.Select(combination)
+            .Select(f => f.OutputPath.Replace("mlops_project_pkg", (string)names["pythonPackage"]!).Replace("mlops-project-dns", (string)names["kubernetes"]!))
+            .Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(expected, repo.Files);
+        var problems = new List<string>();
+        foreach (var file in repo.Files)
+        {
+            var text = repo.ReadText(file);
+            problems.AddRange(Placeholders.Tokens.Where(t => text.Contains(t, StringComparison.Ordinal)).Select(t => $"{file}: placeholder '{t}' left"));
+            if (LeftoverTemplateSyntax().Match(CiExpression().Replace(text, "")) is { Success: true } leftover)
+            {
+                problems.Add($"{file}: template syntax left: '{leftover.Value}'");
+            }
+
+            problems.AddRange(ParseProblems(file, text));
+        }
+
+        problems.AddRange(await TomlProblemsAsync(repo));
+        output.WriteLine($"[{arguments}]: {repo.Files.Count} files checked");
+        Assert.Empty(problems);
+    }
+
+    private static IEnumerable<string> ParseProblems(string file, string text)
+    {
+        string? problem = null;
+        try
+        {
+            if (file.EndsWith(".json", StringComparison.Ordinal))
+            {
+                JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false }).Dispose();
+            }
+            else if (file.EndsWith(".yml", StringComparison.Ordinal) || file.EndsWith(".yaml", StringComparison.Ordinal) || file.EndsWith("MLproject", StringComparison.Ordinal))
+            {
+                new YamlStream().Load(new StringReader(text));
+            }
+        }
+        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException)
+        {
+            problem = $"{file}: does not parse: {e.Message}";
+        }
+
+        return problem is null ? [] : [problem];
+    }
+
+    /// <summary>TOML through Python's own tomllib, the parser pip and the build backends use.</summary>
+    private static async Task<IEnumerable<string>> TomlProblemsAsync(GeneratedRepository repo)
+    {
+        var tomlFiles = repo.Files.Where(f => f.EndsWith(".toml", StringComparison.Ordinal)).ToList();
+        if (tomlFiles.Count == 0)
+        {
+            return [];
+        }
+
+        var result = await Command.RunAsync("/usr/bin/python3", ["-c", "import sys, tomllib\nfor p in sys.argv[1:]:\n    try:\n        tomllib.load(open(p, 'rb'))\n    except Exception as e:\n        print(f'{p}: does not parse: {e}')", .. tomlFiles], repo.Root);
+        return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Replace(repo.Root + "/", ""));
+    }
+
+    [GeneratedRegex(@"^\s+Create:\s+(?<path>.+)$", RegexOptions.Multiline)]
+    private static partial Regex DryRunPath();
+
+    /// <summary>GitHub Actions and Azure Pipelines template expressions, which legitimately use double braces.</summary>
+    [GeneratedRegex(@"\$\{\{.*?\}\}", RegexOptions.Singleline)]
+    private static partial Regex CiExpression();
+
+    [GeneratedRegex(@"\{\{|\}\}|\{%|%\}|^\+\+\+$", RegexOptions.Multiline)]
+    private static partial Regex LeftoverTemplateSyntax();
+}

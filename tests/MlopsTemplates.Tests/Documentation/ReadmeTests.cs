@@ -1,0 +1,37 @@
+using System.Text.RegularExpressions;
+using MlopsTemplates.Tests.Infrastructure;
+
+namespace MlopsTemplates.Tests.Documentation;
+
+public sealed partial class ReadmeTests
+{
+    private static readonly string Readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
+
+    [Fact]
+    public void Option_table_matches_template_json()
+    {
+        var table = Readme[Readme.IndexOf("<!-- options:start", StringComparison.Ordinal)..Readme.IndexOf("<!-- options:end", StringComparison.Ordinal)];
+        var documented = OptionRow().Matches(table)
+            .Select(m => $"{m.Groups["name"].Value} [{string.Join("|", Regex.Matches(m.Groups["choices"].Value, "`([^`]+)`").Select(c => c.Groups[1].Value))}] default {m.Groups["default"].Value}: {m.Groups["description"].Value.Trim()}")
+            .ToList();
+        var declared = TemplateOptions.Model.Options
+            .Select(o => $"{o.Name} [{string.Join("|", o.Values)}] default {o.DefaultValue}: {(string?)TemplateOptions.Template.Manifest["symbols"]![o.Name]!["description"]}")
+            .ToList();
+
+        Assert.Equal(declared, documented);
+    }
+
+    [Fact]
+    public void Ci_runs_the_test_command_the_readme_gives()
+    {
+        var ci = File.ReadAllText(Path.Combine(RepositoryPaths.Root, ".ci", "run"));
+
+        Assert.Contains("./scripts/test.sh", Readme, StringComparison.Ordinal);
+        Assert.Contains("./scripts/try.sh", Readme, StringComparison.Ordinal);
+        Assert.Contains("./scripts/test.sh", ci, StringComparison.Ordinal);
+        Assert.Contains("./scripts/try.sh", ci, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"^\| `--(?<name>[a-z]+)` \| (?<choices>[^|]*(?:\\\|[^|]*)*) \| `(?<default>[^`]+)` \| (?<description>[^|]+) \|$", RegexOptions.Multiline)]
+    private static partial Regex OptionRow();
+}

@@ -1,0 +1,92 @@
+using MlopsTemplates.Tests.Infrastructure;
+
+namespace MlopsTemplates.Tests.Validation;
+
+/// <summary>
+/// Each validator accepts its good fixture and rejects its bad one for the reason planted in it, so a validator that
+/// passes everything (a broken install, a wrong flag, a swallowed error) fails here rather than hiding broken output.
+/// </summary>
+public sealed class ValidatorSelfTests
+{
+    private static string Fixtures => Path.Combine(RepositoryPaths.Validators, "fixtures");
+
+    private sealed record Case(Validator Validator, string Good, string Bad, string[] Reasons);
+
+    private static readonly Dictionary<string, Case> Cases = new()
+    {
+        ["github-workflow"] = new(Validators.GitHubWorkflow, "github-workflow/good.yml", "github-workflow/bad.yml", ["'stepz'", "expression is not closed"]),
+        ["actionlint"] = new(Validators.Actionlint, "github-workflow/good.yml", "github-workflow/bad.yml", ["\"tset\" which does not exist", "[syntax-check]"]),
+        ["schema:dvc"] = new(Validators.Schema("dvc"), "schema/dvc/good.yaml", "schema/dvc/bad.yaml", ["/stages/train/deps must be array"]),
+        ["schema:kustomization"] = new(Validators.Schema("kustomization"), "schema/kustomization/good.yaml", "schema/kustomization/bad.yaml", ["/replicas/0/count must be number"]),
+        ["schema:compose"] = new(Validators.Schema("compose"), "schema/compose/good.yaml", "schema/compose/bad.yaml", ["healthcheck/interval must match format \"duration\""]),
+        ["schema:azure-pipelines"] = new(Validators.Schema("azure-pipelines"), "schema/azure-pipelines/good.yaml", "schema/azure-pipelines/bad.yaml", ["\"scrip\""]),
+        ["schema:gitlab-ci"] = new(Validators.Schema("gitlab-ci"), "schema/gitlab-ci/good.yaml", "schema/gitlab-ci/bad.yaml", ["/test/script must be string or array"]),
+        ["schema:dependabot"] = new(Validators.Schema("dependabot"), "schema/dependabot/good.yaml", "schema/dependabot/bad.yaml", ["/updates/0/schedule/interval"]),
+        ["k8s-models"] = new(Validators.KubernetesModels, "k8s-models/good.yaml", "k8s-models/bad.yaml", ["unknown kind Ingres", "/spec/replicas must be integer"]),
+        ["dockerfile-lint"] = new(Validators.Dockerfile, "dockerfile/good.Dockerfile", "dockerfile/bad.Dockerfile", ["MAINTAINER has been deprecated", "Invalid containerPort"]),
+        ["ruff"] = new(Validators.Ruff, "ruff/good", "ruff/bad", ["F821", "I001", "UP006", "B006"]),
+        ["gitlab-ci-local"] = new(Validators.GitLabCi, "gitlab-ci/good", "gitlab-ci/bad", ["stage:tests not found"]),
+        ["jenkinsfile-check"] = new(Validators.Jenkinsfile, "jenkinsfile/good.Jenkinsfile", "jenkinsfile/bad.Jenkinsfile", ["must have exactly one of steps", "duplicate stage name 'Build'", "unknown post condition 'allways'"]),
+        ["jenkinsfile-check (syntax)"] = new(Validators.Jenkinsfile, "jenkinsfile/good.Jenkinsfile", "jenkinsfile/syntax-error.Jenkinsfile", ["syntax-error.Jenkinsfile:6:"]),
+        ["mlproject-check"] = new(Validators.MlProject, "mlproject/good/MLproject", "mlproject/bad/MLproject", ["exactly one of python_env", "{seed}"]),
+        ["yamllint"] = new(Validators.Yamllint, "yamllint/good.yml", "yamllint/bad.yml", ["key-duplicates", "(truthy)"]),
+        ["shellcheck"] = new(Validators.Shellcheck, "shellcheck/good.sh", "shellcheck/bad.sh", ["SC2045"]),
+    };
+
+    public static TheoryData<string> CaseNames => new(Cases.Keys);
+
+    public static TheoryData<string> ContractValidators => new(Cases.Where(c => c.Key.StartsWith("schema:", StringComparison.Ordinal) || c.Value.Validator.Name is "github-workflow" or "actionlint" or "k8s-models" or "dockerfile-lint" or "jenkinsfile-check" or "mlproject-check").Select(c => c.Key).Where(k => k != "jenkinsfile-check (syntax)"));
+
+    [SkippableTheory]
+    [MemberData(nameof(CaseNames))]
+    public async Task Accepts_its_good_fixture(string name)
+    {
+        var c = Cases[name];
+        await c.Validator.AssertValidAsync([c.Good], Fixtures);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(CaseNames))]
+    public async Task Rejects_its_bad_fixture_for_the_planted_reasons(string name)
+    {
+        var c = Cases[name];
+        await c.Validator.AssertInvalidAsync([c.Bad], Fixtures, expectedFragments: c.Reasons);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(ContractValidators))]
+    public async Task A_missing_input_file_is_an_error_not_a_verdict(string name)
+    {
+        var result = await Cases[name].Validator.RunAsync(["does-not-exist.yml"], Fixtures);
+
+        Assert.True(result.Verdict == Verdict.Error && result.Command.ExitCode == 2, $"expected a usage error (exit 2):{Environment.NewLine}{result}");
+    }
+
+    [SkippableFact]
+    public async Task Kustomize_output_piped_to_kubernetes_models_is_judged_object_by_object()
+    {
+        var rendered = await Validators.AssertKustomizationValidAsync(Path.Combine(Fixtures, "kustomize", "good"));
+        Assert.Contains("image: ghcr.io/acme/churn-model:1.0.0", rendered, StringComparison.Ordinal);
+
+        var broken = await Validators.RenderKustomizationAsync(Path.Combine(Fixtures, "kustomize", "bad"));
+        await Validators.KubernetesModels.AssertInvalidAsync(
+            ["-"],
+            standardInput: broken,
+            expectedFragments: ["<stdin>:", "must have required property selector", "containerPort must be integer"]);
+    }
+
+    [Fact]
+    public void A_missing_tool_fails_under_ci_and_skips_elsewhere_saying_how_to_install_it()
+    {
+        var validator = new Validator("needs-a-tool", "no-such-program", [], [new Requirement("no-such-program", () => false)], _ => Verdict.Valid);
+
+        var failure = Assert.Throws<Xunit.Sdk.FailException>(() => validator.EnsureAvailable(underCi: true));
+        var skip = Assert.Throws<SkipException>(() => validator.EnsureAvailable(underCi: false));
+
+        foreach (var message in new[] { failure.Message, skip.Message })
+        {
+            Assert.Contains("missing no-such-program", message, StringComparison.Ordinal);
+            Assert.Contains("scripts/install-test-deps.sh", message, StringComparison.Ordinal);
+        }
+    }
+}

