@@ -62,7 +62,8 @@ def test_served_probabilities_equal_the_pipeline_and_other_estimators_still_work
 
 
 def test_version_changes_with_parameters_only(params):
-    changed = {**params, "model": {**params["model"], "C": params["model"]["C"] * 2}}
+    model = {**params["model"], "C": params["model"]["C"] * 2}
+    changed = {**params, "model": model}
     assert fingerprint(params, "data") == fingerprint(params, "data")
     assert fingerprint(changed, "data") != fingerprint(params, "data")
 
