@@ -1,0 +1,77 @@
+using Xunit.Abstractions;
+
+namespace MlopsTemplates.Tests.Kubernetes;
+
+/// <summary>A project name and the options that matter to the manifests, serializable so xunit lists each case.</summary>
+public sealed class KubernetesCase : IXunitSerializable
+{
+    public KubernetesCase()
+    {
+    }
+
+    public KubernetesCase(string name, string serving, string tracking, string cloud)
+    {
+        Name = name;
+        Serving = serving;
+        Tracking = tracking;
+        Cloud = cloud;
+    }
+
+    public string Name { get; private set; } = "";
+
+    public string Serving { get; private set; } = "";
+
+    public string Tracking { get; private set; } = "";
+
+    public string Cloud { get; private set; } = "";
+
+    public string[] Options => ["--serving", Serving, "--tracking", Tracking, "--cloud", Cloud];
+
+    public bool HasService => Serving != "none";
+
+    public bool HasTracking => Tracking == "mlflow";
+
+    /// <summary>
+    /// Every pair of serving, tracking and cloud values appears at least once (12 cases instead of 24), then
+    /// project names that stress the DNS name derivation: over 63 characters, a leading digit, dots,
+    /// non-ASCII letters, a single character.
+    /// </summary>
+    public static TheoryData<KubernetesCase> All { get; } = new()
+    {
+        new("churn-model", "fastapi", "mlflow", "local"),
+        new("churn-model", "flask", "none", "local"),
+        new("churn-model", "none", "mlflow", "local"),
+        new("churn-model", "fastapi", "none", "aws"),
+        new("churn-model", "flask", "mlflow", "aws"),
+        new("churn-model", "none", "none", "aws"),
+        new("churn-model", "fastapi", "mlflow", "azure"),
+        new("churn-model", "flask", "none", "azure"),
+        new("churn-model", "none", "none", "azure"),
+        new("churn-model", "fastapi", "none", "gcp"),
+        new("churn-model", "flask", "mlflow", "gcp"),
+        new("churn-model", "none", "mlflow", "gcp"),
+        new("Customer Lifetime Value Forecasting Model For The Retail Banking Division", "fastapi", "mlflow", "aws"),
+        new("3d-vision", "flask", "mlflow", "gcp"),
+        new("my.dotted.project", "fastapi", "mlflow", "azure"),
+        new("Straße Prognose", "none", "mlflow", "local"),
+        new("x", "fastapi", "mlflow", "local"),
+    };
+
+    public void Deserialize(IXunitSerializationInfo info)
+    {
+        Name = info.GetValue<string>(nameof(Name));
+        Serving = info.GetValue<string>(nameof(Serving));
+        Tracking = info.GetValue<string>(nameof(Tracking));
+        Cloud = info.GetValue<string>(nameof(Cloud));
+    }
+
+    public void Serialize(IXunitSerializationInfo info)
+    {
+        info.AddValue(nameof(Name), Name);
+        info.AddValue(nameof(Serving), Serving);
+        info.AddValue(nameof(Tracking), Tracking);
+        info.AddValue(nameof(Cloud), Cloud);
+    }
+
+    public override string ToString() => $"{Name} --serving {Serving} --tracking {Tracking} --cloud {Cloud}";
+}
