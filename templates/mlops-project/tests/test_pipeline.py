@@ -9,8 +9,13 @@ from mlops_project_pkg import data, evaluate, predict, train
 
 @pytest.fixture()
 def workdir(tmp_path, monkeypatch, settings):
-    for name, value in {"DATA_DIR": "data", "MODEL_PATH": "models/model.joblib", "REPORTS_DIR": "reports",
-                        "TRACKING_DIR": "runs", "PARAMS_PATH": str(settings.params_path)}.items():
+    for name, value in {
+        "DATA_DIR": "data",
+        "MODEL_PATH": "models/model.joblib",
+        "REPORTS_DIR": "reports",
+        "TRACKING_DIR": "runs",
+        "PARAMS_PATH": str(settings.params_path),
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("APP_ENV", raising=False)
     monkeypatch.chdir(tmp_path)

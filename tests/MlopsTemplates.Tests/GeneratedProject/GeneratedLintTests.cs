@@ -6,7 +6,7 @@ namespace MlopsTemplates.Tests.GeneratedProject;
 /// <summary>
 /// Validators the ecosystem trusts (tests/validators) accept the generated project's files: ruff for the Python
 /// (with each repository's own settings), dockerfile-utils for the Dockerfiles, SchemaStore schemas for
-/// compose.yaml and dvc.yaml, and the MLproject check.
+/// compose.yaml and dvc.yaml, and the MLproject check; and the Python is formatted as `ruff format` would.
 /// </summary>
 public sealed class GeneratedLintTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
 {
@@ -16,6 +16,18 @@ public sealed class GeneratedLintTests(TemplatePackFixture fixture) : IClassFixt
         foreach (var repo in await TestedRepositoriesAsync())
         {
             await Validators.Ruff.AssertValidAsync(repo, ".");
+        }
+    }
+
+    [SkippableFact]
+    public async Task Generated_python_is_already_ruff_formatted_so_make_lint_passes()
+    {
+        Validators.Ruff.EnsureAvailable();
+        var script = Path.Combine(RepositoryPaths.Root, "tests", "MlopsTemplates.Tests", "GeneratedProject", "ruff-format-check.mjs");
+        foreach (var repo in await TestedRepositoriesAsync())
+        {
+            var result = await Command.RunAsync("node", [script, repo.Root]);
+            Assert.True(result.ExitCode == 0, $"ruff format would change files of {repo}:{Environment.NewLine}{result}");
         }
     }
 

@@ -46,10 +46,12 @@ def evaluate(bundle: ModelBundle, frame: pd.DataFrame) -> tuple[dict[str, Any], 
     }
     fpr, tpr, thresholds = roc_curve(actual, probabilities)
     roc = pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": thresholds}).round(6)
-    confusion = pd.DataFrame({
-        "actual": [CLASS_LABELS[int(value)] for value in actual],
-        "predicted": [CLASS_LABELS[int(value)] for value in predicted],
-    })
+    confusion = pd.DataFrame(
+        {
+            "actual": [CLASS_LABELS[int(value)] for value in actual],
+            "predicted": [CLASS_LABELS[int(value)] for value in predicted],
+        }
+    )
     return metrics, roc, confusion
 
 

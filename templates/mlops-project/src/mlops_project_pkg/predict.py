@@ -1,6 +1,6 @@
 """Batch prediction: score a CSV of records with the trained model.
 
-    python -m mlops_project_pkg.predict --input data/processed/test.csv --output predictions.csv
+python -m mlops_project_pkg.predict --input data/processed/test.csv --output predictions.csv
 """
 
 from __future__ import annotations

@@ -50,12 +50,9 @@ def validate_frame(frame: pd.DataFrame, *, require_target: bool = True) -> pd.Da
         outside = frame[(frame[column] < low) | (frame[column] > high)]
         if not outside.empty:
             row = outside.index[0]
-            raise DataValidationError(
-                f"column {column!r} row {row}: {outside.at[row, column]} outside [{low}, {high}]"
-            )
+            raise DataValidationError(f"column {column!r} row {row}: {outside.at[row, column]} outside [{low}, {high}]")
     if require_target:
         unknown = sorted(set(frame[TARGET].unique()) - set(CLASS_LABELS))
         if unknown:
             raise DataValidationError(f"column {TARGET!r} has unknown label(s): {unknown}")
     return frame[expected]
-

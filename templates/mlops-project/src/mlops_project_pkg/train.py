@@ -1,6 +1,6 @@
 """Train the classifier: data/processed/train.csv -> models/model.joblib + reports/metrics.json.
 
-    python -m mlops_project_pkg.train [--params params.yaml]
+python -m mlops_project_pkg.train [--params params.yaml]
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ def train(settings: Settings, params: dict[str, Any]) -> tuple[ModelBundle, dict
     features, target = to_matrix(frame), frame[TARGET].to_numpy()
     model_params = params["model"]
     pipeline = build_pipeline(model_params)
-    folds = StratifiedKFold(n_splits=model_params["cv_folds"], shuffle=True,
-                            random_state=model_params["random_state"])
+    folds = StratifiedKFold(n_splits=model_params["cv_folds"], shuffle=True, random_state=model_params["random_state"])
     scores = cross_validate(pipeline, features, target, cv=folds, scoring=CV_SCORES)
     metrics = {f"cv_{name}": round(float(np.mean(scores[f"test_{name}"])), 6) for name in CV_SCORES}
     metrics["train_rows"] = int(len(frame))
@@ -71,8 +70,7 @@ def main(argv: list[str] | None = None) -> None:
         bundle.save(settings.model_path)
         example = to_matrix(read_csv(settings.processed_dir / TRAIN_FILE).head(3))
         tracker.log_model(bundle, example)
-    log.info("model %s -> %s, metrics -> %s", bundle.version, settings.model_path,
-             write_metrics(settings, metrics))
+    log.info("model %s -> %s, metrics -> %s", bundle.version, settings.model_path, write_metrics(settings, metrics))
 
 
 if __name__ == "__main__":
