@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Benchmark of the generated ML project (issue 4), for the default options unless others are given:
+#   bench/generated-project.sh [dotnet new options, e.g. --serving flask]
+# Prints the time to instantiate, to run the generated test suite, to train on the sample data, and the
+# requests/s of /predict next to a bare endpoint of the same framework served by the same command (wrk).
+# Needs: dotnet, Debian's python3 with the packages of shared/docs/offline-validators.md, wrk.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+python=/usr/bin/python3
+duration=${BENCH_SECONDS:-8}
+rounds=${BENCH_ROUNDS:-3}
+work=$(mktemp -d /tmp/mlops-bench-XXXXXX)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+seconds_since() { echo "$(( $(date +%s%N) - $1 ))" | awk '{printf "%.2f", $1 / 1e9}'; }
+
+free_port() { "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Packing is the template's build, not the user's wait: it is not part of the figures.
+dotnet pack "$root/src/MlopsTemplates" -c Release -o "$work/package" -nologo >"$work/pack.log" 2>&1 || { cat "$work/pack.log"; exit 1; }
+dotnet new install "$work"/package/MlopsTemplates.*.nupkg --debug:custom-hive "$work/hive" >"$work/install.log" 2>&1 \
+    || { cat "$work/install.log"; exit 1; }
+
+repo="$work/churn-model"
+start=$(date +%s%N)
+dotnet new mlops-project -n churn-model -o "$repo" --debug:custom-hive "$work/hive" --no-update-check "$@" >/dev/null
+instantiate=$(seconds_since "$start")
+package=churn_model
+export PYTHONPATH="$repo/src" PYTHONDONTWRITEBYTECODE=1
+cd "$repo"
+
+start=$(date +%s%N)
+"$python" -m pytest -q -p no:cacheprovider >"$work/pytest.log" 2>&1 || { cat "$work/pytest.log"; exit 1; }
+tests=$(seconds_since "$start")
+passed=$(grep -Eo '[0-9]+ passed' "$work/pytest.log")
+
+"$python" -m "$package.data" >/dev/null 2>&1
+start=$(date +%s%N)
+"$python" -m "$package.train" >"$work/train.log" 2>&1 || { cat "$work/train.log"; exit 1; }
+train=$(seconds_since "$start")
+
+printf 'instantiate       %6ss\n' "$instantiate"
+printf 'generated tests   %6ss  (%s)\n' "$tests" "$passed"
+printf 'train             %6ss\n' "$train"
+printf 'total             %6ss  (target < 30 s)\n' "$(awk -v a="$instantiate" -v b="$tests" -v c="$train" 'BEGIN {printf "%.2f", a + b + c}')"
+
+if [ ! -f "src/$package/service.py" ]; then
+    echo "no service (--serving none): no throughput figures"
+    exit 0
+fi
+
+# The image's own server command (the Dockerfile's CMD), bound to 127.0.0.1 on a free port.
+mapfile -t server < <("$python" -c '
+import json, re, sys
+cmd = json.loads(re.findall(r"^CMD\s+(\[.*\])\s*$", open("Dockerfile").read(), re.M)[-1])
+print("\n".join(cmd))')
+app_target=$(printf '%s\n' "${server[@]}" | grep -E "^$package\.service:")
+
+# The bare endpoint: the same framework, the same JSON body parsed, a constant answer.
+mkdir -p "$work/bare/bench_bare"
+if grep -q '^from fastapi' "src/$package/service.py"; then
+    bare_target="bench_bare.app:app"
+    cat >"$work/bare/bench_bare/app.py" <<'PY'
+from typing import Any, Dict
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/predict")
+async def predict(payload: Dict[str, Any]) -> Dict[str, Any]:
+    return {"ok": True}
+PY
+else
+    bare_target="bench_bare.app:create_app()"
+    cat >"$work/bare/bench_bare/app.py" <<'PY'
+from flask import Flask, jsonify, request
+
+
+def create_app():
+    app = Flask(__name__)
+
+    @app.post("/predict")
+    def predict():
+        request.get_json()
+        return jsonify({"ok": True})
+
+    return app
+PY
+fi
+touch "$work/bare/bench_bare/__init__.py"
+
+start_server() { # $1 = app target, $2 = port; prints the pid
+    local args=() arg
+    for arg in "${server[@]:1}"; do
+        arg=${arg//0.0.0.0:8080/127.0.0.1:$2}
+        arg=${arg//0.0.0.0/127.0.0.1}
+        [ "$arg" = 8080 ] && arg=$2
+        [ "$arg" = "$app_target" ] && arg=$1
+        args+=("$arg")
+    done
+    PYTHONPATH="$repo/src:$work/bare" "$python" -m "${server[0]}" "${args[@]}" >"$work/server-$2.log" 2>&1 &
+    echo $!
+}
+
+wait_ready() { # $1 = url
+    for _ in $(seq 100); do
+        curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' -d "$body" "$1" && return 0
+        sleep 0.2
+    done
+    echo "server at $1 did not answer" >&2
+    cat "$work"/server-*.log >&2
+    exit 1
+}
+
+body=$("$python" -c '
+import csv, json
+row = next(csv.DictReader(open("data/processed/test.csv")))
+print(json.dumps({k: float(v) for k, v in row.items() if k.startswith("mean_")}))')
+cat >"$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '$body'
+LUA
+
+predict_port=$(free_port)
+pids+=("$(start_server "$app_target" "$predict_port")")
+bare_port=$(free_port)
+pids+=("$(start_server "$bare_target" "$bare_port")")
+wait_ready "http://127.0.0.1:$predict_port/predict"
+wait_ready "http://127.0.0.1:$bare_port/predict"
+
+rps() { # $1 = url; requests/s, failing on any non-2xx answer
+    local out
+    out=$(wrk -t1 -c8 -d"${duration}s" -s "$work/post.lua" "$1")
+    if grep -q 'Non-2xx' <<<"$out"; then echo "non-2xx answers from $1:" >&2; echo "$out" >&2; exit 1; fi
+    awk '/Requests\/sec/ {print $2}' <<<"$out"
+}
+
+echo "image command: ${server[*]}, served on 127.0.0.1 by Debian python (wrk -t1 -c8, ${rounds} alternating rounds of ${duration}s)"
+predict_runs=() bare_runs=()
+for _ in $(seq "$rounds"); do
+    predict_runs+=("$(rps "http://127.0.0.1:$predict_port/predict")")
+    bare_runs+=("$(rps "http://127.0.0.1:$bare_port/predict")")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+predict_rps=$(median "${predict_runs[@]}")
+bare_rps=$(median "${bare_runs[@]}")
+printf '/predict          %8.0f req/s  (rounds: %s)\n' "$predict_rps" "${predict_runs[*]}"
+printf 'bare endpoint     %8.0f req/s  (rounds: %s)\n' "$bare_rps" "${bare_runs[*]}"
+printf 'ratio             %8.2f        (target >= 0.7)\n' "$(awk -v p="$predict_rps" -v b="$bare_rps" 'BEGIN {print p / b}')"

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CliWrap;
+
+namespace MlopsTemplates.Tests.GeneratedProject;
+
+/// <summary>
+/// The generated service as a real server process on 127.0.0.1: the Dockerfile's CMD (uvicorn or gunicorn),
+/// run with Debian's Python on a free port instead of 0.0.0.0:8080. Disposing stops it (SIGINT, then kill).
+/// </summary>
+public sealed partial class ServiceProcess : IAsyncDisposable
+{
+    private readonly CancellationTokenSource graceful = new();
+    private readonly CancellationTokenSource forceful = new();
+    private readonly StringBuilder output = new();
+    private readonly Task<CommandResult> running;
+
+    private ServiceProcess(string[] command, string repository, IReadOnlyDictionary<string, string> environment, int port)
+    {
+        Command = command;
+        Port = port;
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        running = Cli.Wrap(GeneratedVariants.Python)
+            .WithArguments(["-m", .. command])
+            .WithWorkingDirectory(repository)
+            .WithEnvironmentVariables(GeneratedVariants.PythonEnvironment(repository, environment))
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(Append))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(Append))
+            .ExecuteAsync(forceful.Token, graceful.Token)
+            .Task;
+    }
+
+    /// <summary>The server command line after <c>python -m</c>.</summary>
+    public string[] Command { get; }
+
+    public int Port { get; }
+
+    public HttpClient Client { get; }
+
+    /// <summary>Everything the server printed so far, for failure messages.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the Dockerfile's server command and waits until /readyz answers 200.</summary>
+    public static async Task<ServiceProcess> StartAsync(string repository, IReadOnlyDictionary<string, string> environment)
+    {
+        var port = FreePort();
+        var command = LocalCommand(File.ReadAllText(Path.Combine(repository, "Dockerfile")), port);
+        var service = new ServiceProcess(command, repository, environment, port);
+        return await service.WaitUntilReadyAsync();
+    }
+
+    /// <summary>The Dockerfile's exec-form CMD, rebound from 0.0.0.0:8080 to 127.0.0.1:<paramref name="port"/>.</summary>
+    public static string[] LocalCommand(string dockerfile, int port)
+    {
+        var cmd = CmdLine().Matches(dockerfile).Last().Groups["json"].Value;
+        var arguments = JsonSerializer.Deserialize<string[]>(cmd)!;
+        return arguments
+            .Select(a => a.Replace("0.0.0.0:8080", $"127.0.0.1:{port}", StringComparison.Ordinal)
+                .Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal))
+            .Select(a => a == "8080" ? port.ToString(System.Globalization.CultureInfo.InvariantCulture) : a)
+            .ToArray();
+    }
+
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        graceful.Cancel();
+        forceful.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            await running;
+        }
+        catch (OperationCanceledException)
+        {
+            // The expected end of a server we stopped.
+        }
+
+        Client.Dispose();
+        graceful.Dispose();
+        forceful.Dispose();
+    }
+
+    private async Task<ServiceProcess> WaitUntilReadyAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (running.IsCompleted)
+            {
+                Assert.Fail($"the server exited before it was ready: {string.Join(" ", Command)}{Environment.NewLine}{Output}");
+            }
+
+            try
+            {
+                using var response = await Client.GetAsync("/readyz");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return this;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"/readyz did not answer 200 within 60 s: {string.Join(" ", Command)}{Environment.NewLine}{Output}");
+        return this;
+    }
+
+    private void Append(string line)
+    {
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+
+    [GeneratedRegex(@"^CMD\s+(?<json>\[.*\])\s*$", RegexOptions.Multiline)]
+    private static partial Regex CmdLine();
+}
