@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MlopsTemplates.Authoring;
 using MlopsTemplates.Tests.Infrastructure;
+using MlopsTemplates.Tests.Validation;
 using Xunit.Abstractions;
 using YamlDotNet.RepresentationModel;
 
@@ -10,7 +11,8 @@ namespace MlopsTemplates.Tests.Combinations;
 
 /// <summary>
 /// Every pair of option values, through the real CLI: the dry run lists no path twice (the engine would silently
-/// overwrite), and the generated repository has exactly the files its options call for, all fully rendered and parseable.
+/// overwrite), and the generated repository has exactly the files its options call for, all fully rendered, parseable,
+/// yamllint-clean and shellcheck-clean.
 /// </summary>
 public sealed partial class PairwiseCliTests(TemplatePackFixture fixture, ITestOutputHelper output) : IClassFixture<TemplatePackFixture>
 {
@@ -33,7 +35,7 @@ public sealed partial class PairwiseCliTests(TemplatePackFixture fixture, ITestO
         Assert.Empty(listed.GroupBy(p => p).Where(g => g.Count() > 1).Select(g => g.Key));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Combinations))]
     public async Task Generated_files_are_exactly_those_the_options_call_for_fully_rendered_and_parseable(string arguments)
     {
@@ -61,6 +63,14 @@ public sealed partial class PairwiseCliTests(TemplatePackFixture fixture, ITestO
         problems.AddRange(await TomlProblemsAsync(repo));
         output.WriteLine($"[{arguments}]: {repo.Files.Count} files checked");
         Assert.Empty(problems);
+
+        var yaml = repo.Files.Where(f => f.EndsWith(".yml", StringComparison.Ordinal) || f.EndsWith(".yaml", StringComparison.Ordinal)).ToArray();
+        await Validators.Yamllint.AssertValidAsync(repo, yaml);
+        var scripts = repo.Files.Where(f => ShellScripts.IsShellScript(repo, f)).ToArray();
+        if (scripts.Length > 0)
+        {
+            await Validators.Shellcheck.AssertValidAsync(repo, scripts);
+        }
     }
 
     private static IEnumerable<string> ParseProblems(string file, string text)

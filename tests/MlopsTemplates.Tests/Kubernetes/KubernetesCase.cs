@@ -36,8 +36,8 @@ public sealed class KubernetesCase : IXunitSerializable
     /// project names that stress the DNS name derivation: over 63 characters, a leading digit, dots,
     /// non-ASCII letters, a single character.
     /// </summary>
-    public static TheoryData<KubernetesCase> All { get; } = new()
-    {
+    private static readonly KubernetesCase[] Cases =
+    [
         new("churn-model", "fastapi", "mlflow", "local"),
         new("churn-model", "flask", "none", "local"),
         new("churn-model", "none", "mlflow", "local"),
@@ -55,7 +55,12 @@ public sealed class KubernetesCase : IXunitSerializable
         new("my.dotted.project", "fastapi", "mlflow", "azure"),
         new("Straße Prognose", "none", "mlflow", "local"),
         new("x", "fastapi", "mlflow", "local"),
-    };
+    ];
+
+    public static TheoryData<KubernetesCase> All { get; } = new(Cases);
+
+    /// <summary>The cases with a model service (Deployment, Service, HPA, PDB, Ingress).</summary>
+    public static TheoryData<KubernetesCase> WithService { get; } = new(Cases.Where(c => c.HasService));
 
     public void Deserialize(IXunitSerializationInfo info)
     {

@@ -110,10 +110,9 @@ public sealed class KubernetesManifestTests(TemplatePackFixture fixture) : IClas
     }
 
     [SkippableTheory]
-    [MemberData(nameof(KubernetesCase.All), MemberType = typeof(KubernetesCase))]
+    [MemberData(nameof(KubernetesCase.WithService), MemberType = typeof(KubernetesCase))]
     public async Task The_service_objects_select_the_model_service_pods_and_prod_keeps_two_of_them(KubernetesCase @case)
     {
-        Skip.IfNot(@case.HasService, "--serving none has no model service");
         var rendered = await RenderedKustomizations.GetAsync(fixture.Pack, @case);
 
         foreach (var overlay in new[] { "k8s/overlays/dev", "k8s/overlays/prod" })

@@ -57,6 +57,20 @@ public sealed partial class ProjectNameTests(TemplatePackFixture fixture) : ICla
         Assert.Equal((package, label, display), ((string)derived["pythonPackage"]!, (string)derived["kubernetes"]!, (string)derived["display"]!));
     }
 
+    [Theory]
+    [InlineData("class")]
+    [InlineData("2 Churn.Model Ünï")]
+    [InlineData("模型")]
+    public async Task The_generated_repository_s_own_tests_pass_under_a_hostile_name(string name)
+    {
+        var repo = await fixture.Pack.InstantiateAsync(name, "--ci", "none", "--deploy", "none");
+
+        var result = await GeneratedProject.GeneratedVariants.RunPythonAsync(repo.Root, ["-m", "pytest", "-q", "-p", "no:cacheprovider"]);
+
+        result.EnsureSuccess();
+        Assert.Matches(@"\d+ passed", result.StandardOutput);
+    }
+
     [Fact]
     public async Task A_blank_name_is_refused_and_nothing_is_written()
     {
