@@ -7,7 +7,7 @@ namespace MlopsTemplates.Tests.Ci;
 /// <summary>Dev deploys from main; production only after an approval, in every dialect; no deploy stages without --deploy.</summary>
 public sealed class DeploymentTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
 {
-    private const string ProductionApply = "kubectl apply -k .deploy/prod";
+    private const string ProductionApply = "k8s/deploy.sh apply prod";
 
     public static TheoryData<CiScenario> Deploying => CiScenarios.Deploying;
 
@@ -88,24 +88,53 @@ public sealed class DeploymentTests(TemplatePackFixture fixture) : IClassFixture
 
     [SkippableTheory]
     [MemberData(nameof(Deploying))]
-    public async Task Deploy_step_renders_the_overlay_with_the_pushed_image(CiScenario scenario)
+    public async Task Deploy_step_renders_the_overlay_with_the_pushed_image_and_the_cloud_env_identities(CiScenario scenario)
     {
         var repo = await CiScenarios.GenerateAsync(fixture.Pack, scenario);
-        var script = PipelineFiles.ShellBlocks(scenario.Ci, PipelineFiles.Read(repo))
-            .Select(b => b.Script.Split('\n'))
-            .Single(lines => lines.Any(l => l.Contains("} > .deploy/dev/kustomization.yaml", StringComparison.Ordinal)));
-        // The part of the pipeline's own deploy script that writes the kustomization, run as the CI would run it.
-        var start = Array.FindIndex(script, l => l.Contains("mkdir -p .deploy/dev", StringComparison.Ordinal));
-        var end = Array.FindIndex(script, l => l.Contains("} > .deploy/dev/kustomization.yaml", StringComparison.Ordinal));
-        var write = await Command.RunAsync("bash", ["-euc", string.Join("\n", script[start..(end + 1)])], repo.Root,
+        // The pipeline runs the same command as `make deploy`, so rendering it here is rendering what CI applies.
+        Assert.Contains("k8s/deploy.sh apply dev", PipelineFiles.Read(repo), StringComparison.Ordinal);
+        Assert.Contains("k8s/deploy.sh apply \"$(OVERLAY)\"", repo.ReadText("Makefile"), StringComparison.Ordinal);
+        var identities = CloudEnv.FilledIn(scenario.Cloud);
+        var copy = CloudEnv.CopyWithSettings(repo, identities);
+
+        var write = await Command.RunAsync("bash", ["k8s/deploy.sh", "render", "dev"], copy,
             new Dictionary<string, string?> { ["IMAGE_REPOSITORY"] = "registry.example.com/team/churn-model", ["IMAGE_TAG"] = "0123abcd" });
         write.EnsureSuccess();
 
-        var rendered = await Validators.AssertKustomizationValidAsync(Path.Combine(repo.Root, ".deploy", "dev"));
-
+        var rendered = await Validators.AssertKustomizationValidAsync(Path.Combine(copy, ".deploy", "dev"));
         Assert.Contains("image: registry.example.com/team/churn-model:0123abcd", rendered, StringComparison.Ordinal);
         Assert.DoesNotContain("image: churn-model:", rendered, StringComparison.Ordinal);
         Assert.Contains("namespace: churn-model-dev", rendered, StringComparison.Ordinal);
+        var accounts = Kubernetes.KubeObject.Parse(".deploy/dev", rendered).Where(o => o.Kind == "ServiceAccount").ToDictionary(o => o.Name);
+        var expected = CloudEnv.ExpectedIdentities(scenario.Cloud, scenario.Tracking == "mlflow");
+        foreach (var (account, (annotation, value)) in expected)
+        {
+            Assert.Equal(value, accounts[account].Annotations.GetValueOrDefault(annotation));
+        }
+
+        Assert.All(accounts.Values.Where(a => !expected.ContainsKey(a.Name)), a => Assert.Empty(a.Annotations));
+        if (scenario.Tracking == "mlflow" && scenario.Cloud != "local")
+        {
+            Assert.Contains($"MLFLOW_ARTIFACTS_DESTINATION: {CloudEnv.ExpectedArtifacts(scenario.Cloud)}", rendered, StringComparison.Ordinal);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Deploying))]
+    public async Task Deploy_stops_and_names_the_empty_cloud_env_key_instead_of_deploying_an_example_identity(CiScenario scenario)
+    {
+        Skip.If(scenario.Cloud == "local", "--cloud local has no identity to fill in");
+        var repo = await CiScenarios.GenerateAsync(fixture.Pack, scenario);
+        var copy = CloudEnv.CopyWithSettings(repo, new Dictionary<string, string>());
+
+        var write = await Command.RunAsync("bash", ["k8s/deploy.sh", "render", "dev"], copy,
+            new Dictionary<string, string?> { ["IMAGE_REPOSITORY"] = "registry.example.com/team/churn-model", ["IMAGE_TAG"] = "0123abcd" });
+
+        Assert.NotEqual(0, write.ExitCode);
+        var key = CloudEnv.FirstKeyDeployNeeds(scenario.Cloud);
+        Assert.Equal("", CloudEnv.Read(repo)[key]);
+        Assert.Contains($"{key} is empty: set it in cloud.env", write.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(copy, ".deploy", "dev", "kustomization.yaml")), "a kustomization was written without its identities");
     }
 
     private static YamlMappingNode JobApplying(YamlMappingNode jobs, string command) =>

@@ -1,0 +1,95 @@
+namespace MlopsTemplates.Tests.Infrastructure;
+
+/// <summary>
+/// The generated cloud.env (KEY=VALUE lines) and the values a user would fill in, for tests that deploy or
+/// build with real-looking settings without touching the shared generated repository.
+/// </summary>
+public static class CloudEnv
+{
+    private const string AwsAccount = "210987654321";
+    private const string GcpProject = "churn-prod-4821";
+    private const string AzureTrainClient = "6f1c2a9e-3b7d-4e05-9a8c-1d2e3f405162";
+    private const string AzureMlflowClient = "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b";
+    private const string AzureStorage = "churnstore";
+
+    public static IReadOnlyDictionary<string, string> Read(GeneratedRepository repo) =>
+        Parse(repo.ReadText("cloud.env"));
+
+    public static IReadOnlyDictionary<string, string> Parse(string text) =>
+        text.Split('\n')
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split('=', 2))
+            .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+
+    /// <summary>Values for the keys that cannot be derived from the project name (empty in the generated file).</summary>
+    public static IReadOnlyDictionary<string, string> FilledIn(string cloud) => cloud switch
+    {
+        "aws" => new Dictionary<string, string> { ["AWS_ACCOUNT_ID"] = AwsAccount },
+        "azure" => new Dictionary<string, string>
+        {
+            ["AZURE_TRAIN_CLIENT_ID"] = AzureTrainClient,
+            ["AZURE_MLFLOW_CLIENT_ID"] = AzureMlflowClient,
+            ["AZURE_STORAGE_ACCOUNT"] = AzureStorage,
+            ["AZURE_SUBSCRIPTION_ID"] = "2c4e6a8b-0d1f-4a3c-9e5b-7d9f1b3d5e7a",
+            ["AZURE_TENANT_ID"] = "8a6c4e2f-0b1d-4f3a-9c5e-7b9d1f3a5c7e",
+            ["ACR_NAME"] = "churnregistry",
+        },
+        "gcp" => new Dictionary<string, string> { ["GCP_PROJECT_ID"] = GcpProject },
+        _ => new Dictionary<string, string>(),
+    };
+
+    /// <summary>The first key a deploy of the generated cloud.env needs and finds empty.</summary>
+    public static string FirstKeyDeployNeeds(string cloud) => cloud switch
+    {
+        "aws" => "AWS_ACCOUNT_ID",
+        "azure" => "AZURE_TRAIN_CLIENT_ID",
+        "gcp" => "GCP_PROJECT_ID",
+        _ => throw new ArgumentOutOfRangeException(nameof(cloud), cloud, "no identity to fill in"),
+    };
+
+    /// <summary>ServiceAccount name to the workload identity annotation a deploy with <see cref="FilledIn"/> gives it.</summary>
+    public static IReadOnlyDictionary<string, (string Annotation, string Value)> ExpectedIdentities(string cloud, bool mlflow)
+    {
+        if (cloud == "local")
+        {
+            return new Dictionary<string, (string, string)>();
+        }
+
+        string[] accounts = mlflow ? ["train", "mlflow"] : ["train"];
+        return accounts.ToDictionary(a => $"churn-model-{a}", a => cloud switch
+        {
+            "aws" => ("eks.amazonaws.com/role-arn", $"arn:aws:iam::{AwsAccount}:role/churn-model-{a}"),
+            "azure" => ("azure.workload.identity/client-id", a == "train" ? AzureTrainClient : AzureMlflowClient),
+            "gcp" => ("iam.gke.io/gcp-service-account", $"churn-model-{a}@{GcpProject}.iam.gserviceaccount.com"),
+            _ => throw new ArgumentOutOfRangeException(nameof(cloud), cloud, "unknown cloud"),
+        });
+    }
+
+    public static string ExpectedArtifacts(string cloud) => cloud switch
+    {
+        "aws" => "s3://churn-model-mlflow/artifacts",
+        "azure" => $"wasbs://mlflow@{AzureStorage}.blob.core.windows.net/churn-model",
+        "gcp" => "gs://churn-model-mlflow/artifacts",
+        _ => "/mlflow/artifacts",
+    };
+
+    /// <summary>A scratch copy of k8s/ and cloud.env with <paramref name="values"/> filled in; returns its root.</summary>
+    public static string CopyWithSettings(GeneratedRepository repo, IReadOnlyDictionary<string, string> values)
+    {
+        var root = Directory.CreateTempSubdirectory("cloud-env-").FullName;
+        var manifests = repo.PathOf("k8s");
+        var files = Directory.Exists(manifests) ? Directory.EnumerateFiles(manifests, "*", SearchOption.AllDirectories) : [];
+        foreach (var file in files)
+        {
+            var target = Path.Combine(root, Path.GetRelativePath(repo.Root, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        var lines = repo.ReadText("cloud.env").Split('\n')
+            .Select(l => l.Split('=', 2) is [var key, ""] && values.TryGetValue(key, out var value) ? $"{key}={value}" : l);
+        File.WriteAllText(Path.Combine(root, "cloud.env"), string.Join('\n', lines));
+        return root;
+    }
+}
