@@ -26,9 +26,10 @@ try
 }
 catch (AuthoringException e)
 {
+    // Full paths, so that MSBuild and IDEs link each error to its file whatever the build's working folder.
     foreach (var diagnostic in e.Diagnostics)
     {
-        Console.Error.WriteLine(diagnostic);
+        Console.Error.WriteLine(diagnostic with { Path = Path.GetFullPath(diagnostic.Path, Path.GetFullPath(arguments["--template"])) });
     }
 
     return 1;

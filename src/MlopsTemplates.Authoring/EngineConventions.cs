@@ -9,7 +9,7 @@ internal static class EngineConventions
     public static readonly string[] DefaultExcludes =
         ["**/[Bb]in/**", "**/[Oo]bj/**", ".template.config/**/*", "**/*.filelist", "**/*.user", "**/*.lock.json"];
 
-    /// <summary>Where rendered variants wait, each in its own folder, until a modifier selects and renames it.</summary>
+    /// <summary>Where rendered variants wait, one numbered file each, until a modifier selects and renames one.</summary>
     public const string VariantsFolder = "_variants";
 
     public const string ChmodActionId = "cb9a6cf3-4f5c-4860-b9d2-03a574959774";

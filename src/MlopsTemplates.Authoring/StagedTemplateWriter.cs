@@ -29,8 +29,10 @@ public static class StagedTemplateWriter
                 continue;
             }
 
-            var folder = $"{EngineConventions.VariantsFolder}/{++index:D4}/";
-            var target = Path.Combine(outputDirectory, folder + file.OutputPath);
+            // One flat folder of numbered files: the engine pays per directory as well as per file, and a
+            // fixed-width number keeps each rename key from being a substring of another.
+            var staged = $"{EngineConventions.VariantsFolder}/{++index:D5}";
+            var target = Path.Combine(outputDirectory, staged);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.WriteAllText(target, file.Variant!.Content);
             var modifier = new JsonObject();
@@ -39,8 +41,8 @@ public static class StagedTemplateWriter
                 modifier["condition"] = condition;
             }
 
-            modifier["include"] = new JsonArray(folder + "**/*");
-            modifier["rename"] = new JsonObject { [folder] = "" };
+            modifier["include"] = new JsonArray(staged);
+            modifier["rename"] = new JsonObject { [staged] = file.OutputPath };
             modifiers.Add(modifier);
         }
 
@@ -60,7 +62,7 @@ public static class StagedTemplateWriter
     {
         var manifest = plan.Folder.Manifest.DeepClone().AsObject();
         var exclude = new JsonArray(EngineConventions.DefaultExcludes.Select(e => (JsonNode)e!).ToArray());
-        exclude.Add($"{EngineConventions.VariantsFolder}/**/*");
+        exclude.Add($"{EngineConventions.VariantsFolder}/*");
         manifest["sources"] = new JsonArray(new JsonObject
         {
             ["source"] = "./",

@@ -22,7 +22,7 @@ public sealed class AuthoringCliTests : IDisposable
         var result = await RunAsync("--template", sandbox.TemplateDirectory, "--staging", sandbox.StagingDirectory, "--version", "1.0.0");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("deploy/app.yaml.sbn(5,11): error MLT002: The variable or function `registry` was not found (rendering cloud=local)", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"{Path.Combine(sandbox.TemplateDirectory, "deploy", "app.yaml.sbn")}(5,11): error MLT002: The variable or function `registry` was not found (rendering cloud=local)", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

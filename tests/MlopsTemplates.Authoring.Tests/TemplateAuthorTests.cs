@@ -108,7 +108,7 @@ public sealed class TemplateAuthorTests : IDisposable
     {
         var source = sandbox.Write("a.sbn", "+++\noutput = \"a.txt\"\n+++\none");
         Assert.True(sandbox.Author().Rendered);
-        var staged = Path.Combine(sandbox.StagedDirectory, "_variants", "0001", "a.txt");
+        var staged = Path.Combine(sandbox.StagedDirectory, "_variants", "00001");
 
         Assert.False(sandbox.Author().Rendered);
         Assert.Equal("one", File.ReadAllText(staged));
