@@ -97,25 +97,29 @@ public sealed class DeploymentTests(TemplatePackFixture fixture) : IClassFixture
         var identities = CloudEnv.FilledIn(scenario.Cloud);
         var copy = CloudEnv.CopyWithSettings(repo, identities);
 
-        var write = await Command.RunAsync("bash", ["k8s/deploy.sh", "render", "dev"], copy,
-            new Dictionary<string, string?> { ["IMAGE_REPOSITORY"] = "registry.example.com/team/churn-model", ["IMAGE_TAG"] = "0123abcd" });
-        write.EnsureSuccess();
-
-        var rendered = await Validators.AssertKustomizationValidAsync(Path.Combine(copy, ".deploy", "dev"));
-        Assert.Contains("image: registry.example.com/team/churn-model:0123abcd", rendered, StringComparison.Ordinal);
-        Assert.DoesNotContain("image: churn-model:", rendered, StringComparison.Ordinal);
-        Assert.Contains("namespace: churn-model-dev", rendered, StringComparison.Ordinal);
-        var accounts = Kubernetes.KubeObject.Parse(".deploy/dev", rendered).Where(o => o.Kind == "ServiceAccount").ToDictionary(o => o.Name);
-        var expected = CloudEnv.ExpectedIdentities(scenario.Cloud, scenario.Tracking == "mlflow");
-        foreach (var (account, (annotation, value)) in expected)
+        foreach (var overlay in new[] { "dev", "prod" })
         {
-            Assert.Equal(value, accounts[account].Annotations.GetValueOrDefault(annotation));
-        }
+            var write = await Command.RunAsync("bash", ["k8s/deploy.sh", "render", overlay], copy,
+                new Dictionary<string, string?> { ["IMAGE_REPOSITORY"] = "registry.example.com/team/churn-model", ["IMAGE_TAG"] = "0123abcd" });
+            write.EnsureSuccess();
 
-        Assert.All(accounts.Values.Where(a => !expected.ContainsKey(a.Name)), a => Assert.Empty(a.Annotations));
-        if (scenario.Tracking == "mlflow" && scenario.Cloud != "local")
-        {
-            Assert.Contains($"MLFLOW_ARTIFACTS_DESTINATION: {CloudEnv.ExpectedArtifacts(scenario.Cloud)}", rendered, StringComparison.Ordinal);
+            var rendered = await Validators.AssertKustomizationValidAsync(Path.Combine(copy, ".deploy", overlay));
+            Assert.Contains("image: registry.example.com/team/churn-model:0123abcd", rendered, StringComparison.Ordinal);
+            Assert.DoesNotContain("image: churn-model:", rendered, StringComparison.Ordinal);
+            Assert.Contains($"namespace: churn-model-{overlay}", rendered, StringComparison.Ordinal);
+            var accounts = Kubernetes.KubeObject.Parse($".deploy/{overlay}", rendered).Where(o => o.Kind == "ServiceAccount").ToDictionary(o => o.Name);
+            // The prod overlay runs no MLflow server until its database exists (docs/kubernetes.md).
+            var expected = CloudEnv.ExpectedIdentities(scenario.Cloud, scenario.Tracking == "mlflow" && overlay == "dev");
+            foreach (var (account, (annotation, value)) in expected)
+            {
+                Assert.Equal(value, accounts[account].Annotations.GetValueOrDefault(annotation));
+            }
+
+            Assert.All(accounts.Values.Where(a => !expected.ContainsKey(a.Name)), a => Assert.Empty(a.Annotations));
+            if (scenario.Tracking == "mlflow" && scenario.Cloud != "local" && overlay == "dev")
+            {
+                Assert.Contains($"MLFLOW_ARTIFACTS_DESTINATION: {CloudEnv.ExpectedArtifacts(scenario.Cloud)}", rendered, StringComparison.Ordinal);
+            }
         }
     }
 
