@@ -91,11 +91,8 @@ public sealed class TemplateFolder
 
     /// <summary>Every file that feeds the output, in a stable order (relative path with '/', full path).</summary>
     public static IEnumerable<(string Relative, string Full)> ContentFiles(string root) =>
-        Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Select(full => (Relative: System.IO.Path.GetRelativePath(root, full).Replace('\\', '/'), Full: full))
-            .Where(f => !f.Relative.StartsWith(ConfigFolder + "/", StringComparison.Ordinal)
-                && !f.Relative.StartsWith(PartialsFolder + "/", StringComparison.Ordinal))
-            .OrderBy(f => f.Relative, StringComparer.Ordinal);
+        AllInputFiles(root).Where(f => !f.Relative.StartsWith(ConfigFolder + "/", StringComparison.Ordinal)
+            && !f.Relative.StartsWith(PartialsFolder + "/", StringComparison.Ordinal));
 
     /// <summary>Every file authoring reads, including configuration and partials (for the up-to-date check).</summary>
     public static IEnumerable<(string Relative, string Full)> AllInputFiles(string root) =>
