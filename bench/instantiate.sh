@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Instantiation speed of `dotnet new mlops-project`, next to `dotnet new console --no-restore` and to a trivial
-# one-file template installed from a nupkg the same way, in one run and one isolated hive, so that the ratios
-# are comparable on a noisy machine. Prints medians and ratios; the target is mlops/trivial <= 1.2.
+# Instantiation speed of `dotnet new mlops-project`, next to `dotnet new console --no-restore`, to a trivial
+# one-file template installed from a nupkg the same way, and to a plain template holding exactly the files
+# mlops-project generates by default (no options, only the name replaced): what the engine costs to write this
+# repository at all. One run, one isolated hive, so that the ratios are comparable on a noisy machine.
+# Prints medians and ratios; the target is mlops/trivial <= 1.2.
 # Usage: bench/instantiate.sh [runs]   (default 9)
 set -euo pipefail
 runs=${1:-9}
@@ -34,34 +36,57 @@ cat >"$trivial/Bench.Trivial.csproj" <<'XML'
 XML
 dotnet pack "$trivial/Bench.Trivial.csproj" -o "$work/package" -nologo >/dev/null
 
-for package in "$work"/package/*.nupkg; do
+dotnet new install "$work"/package/MlopsTemplates.*.nupkg --debug:custom-hive "$hive" >/dev/null
+
+# The plain template: the default output of mlops-project as static content, its name as sourceName.
+plain="$work/plain"
+dotnet new mlops-project -n churn-model -o "$plain/content/plain" --debug:custom-hive "$hive" --no-update-check >/dev/null
+mkdir -p "$plain/content/plain/.template.config"
+cat >"$plain/content/plain/.template.config/template.json" <<'JSON'
+{ "identity": "Bench.Plain", "name": "Plain", "shortName": "bench-plain", "sourceName": "churn-model",
+  "tags": { "type": "project" } }
+JSON
+sed 's/Bench.Trivial/Bench.Plain/' "$trivial/Bench.Trivial.csproj" >"$plain/Bench.Plain.csproj"
+dotnet pack "$plain/Bench.Plain.csproj" -o "$work/package" -nologo >/dev/null
+plain_files=$(find "$plain/content/plain" -type f -not -path '*/.template.config/*' | wc -l)
+
+for package in "$work"/package/Bench.*.nupkg; do
   dotnet new install "$package" --debug:custom-hive "$hive" >/dev/null
 done
 
-# Median wall time in milliseconds of `dotnet new ARGS`, each run into a fresh folder.
-median_ms() {
-  local label=$1; shift
-  local times=() i start end
-  for ((i = 0; i < runs; i++)); do
-    start=$(date +%s%N)
-    dotnet new "$@" -o "$work/out-$label-$i" --debug:custom-hive "$hive" --no-update-check >/dev/null
-    end=$(date +%s%N)
-    times+=($(((end - start) / 1000000)))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+# Wall time in milliseconds of one `dotnet new ARGS` into a fresh folder, appended to $work/times-LABEL.
+time_one() {
+  local label=$1 run=$2; shift 2
+  local start end
+  start=$(date +%s%N)
+  dotnet new "$@" -o "$work/out-$label-$run" -n churn-model --debug:custom-hive "$hive" --no-update-check >/dev/null
+  end=$(date +%s%N)
+  echo $(((end - start) / 1000000)) >>"$work/times-$label"
 }
 
-# One warm-up each, so that first-run caches do not land on one side only.
-median_ms warmup-mlops mlops-project -n warm >/dev/null
-mlops=$(median_ms mlops mlops-project -n churn-model)
-trivial_ms=$(median_ms trivial bench-trivial -n churn-model)
-console=$(median_ms console console --no-restore -n churn-model)
+median() { sort -n "$work/times-$1" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# One warm-up each, then the commands take turns, so that the machine's slow spells fall on all of them alike.
+for ((i = 0; i <= runs; i++)); do
+  time_one mlops "$i" mlops-project
+  time_one trivial "$i" bench-trivial
+  time_one plain "$i" bench-plain
+  time_one console "$i" console --no-restore
+  if ((i == 0)); then rm -f "$work"/times-*; fi
+done
+mlops=$(median mlops)
+trivial_ms=$(median trivial)
+plain_ms=$(median plain)
+console=$(median console)
 
 printf 'runs per command:               %d (median)\n' "$runs"
 printf 'dotnet new mlops-project:       %d ms\n' "$mlops"
 printf 'trivial one-file template:      %d ms\n' "$trivial_ms"
+printf 'plain template, same %d files:  %d ms\n' "$plain_files" "$plain_ms"
 printf 'dotnet new console --no-restore: %d ms\n' "$console"
-awk -v m="$mlops" -v t="$trivial_ms" -v c="$console" 'BEGIN {
+awk -v m="$mlops" -v t="$trivial_ms" -v c="$console" -v p="$plain_ms" 'BEGIN {
   printf "ratio mlops-project / trivial:  %.2f (target <= 1.2)\n", m / t
+  printf "ratio plain / trivial:          %.2f (the engine writing these files, no selection)\n", p / t
+  printf "ratio mlops-project / plain:    %.2f (what selecting among variants adds)\n", m / p
   printf "ratio mlops-project / console:  %.2f\n", m / c
 }'

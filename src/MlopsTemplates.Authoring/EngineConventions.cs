@@ -9,7 +9,13 @@ internal static class EngineConventions
     public static readonly string[] DefaultExcludes =
         ["**/[Bb]in/**", "**/[Oo]bj/**", ".template.config/**/*", "**/*.filelist", "**/*.user", "**/*.lock.json"];
 
-    /// <summary>Where rendered variants wait, one numbered file each, until a modifier selects and renames one.</summary>
+    /// <summary>Setting <c>copyOnly</c> replaces the engine's default as well.</summary>
+    public static readonly string[] DefaultCopyOnly = ["**/node_modules/**"];
+
+    /// <summary>
+    /// Where every file of the staged template waits, one numbered file per variant (one folder: the engine pays per
+    /// directory as well as per file), until the source renames it to its output path.
+    /// </summary>
     public const string VariantsFolder = "_variants";
 
     public const string ChmodActionId = "cb9a6cf3-4f5c-4860-b9d2-03a574959774";

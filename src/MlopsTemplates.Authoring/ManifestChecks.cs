@@ -6,7 +6,7 @@ namespace MlopsTemplates.Authoring;
 /// The checks Microsoft's pack-time template validator makes (its package cannot be restored here),
 /// plus ours: every option and every choice is described, so <c>dotnet new --help</c> explains all of them.
 /// </summary>
-public static class ManifestChecks
+public static partial class ManifestChecks
 {
     public static IReadOnlyList<AuthoringDiagnostic> Check(JsonObject manifest, string manifestPath, string templateDirectory)
     {
@@ -41,6 +41,11 @@ public static class ManifestChecks
                     }
                 }
 
+                if ((string?)symbol["datatype"] == "choice" && !OptionName().IsMatch(name))
+                {
+                    problems.Add($"option '{name}' must be a letter followed by letters, digits or '_': staged file names carry it");
+                }
+
                 var defaultValue = (string?)symbol["defaultValue"];
                 if ((string?)symbol["datatype"] == "choice" && defaultValue is not null
                     && symbol["choices"]?.AsArray().All(c => (string?)c?["choice"] != defaultValue) == true)
@@ -70,4 +75,7 @@ public static class ManifestChecks
 
         return problems.Select(p => AuthoringDiagnostic.ForFile(manifestPath, DiagnosticCodes.TemplateManifest, p)).ToList();
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]
+    private static partial System.Text.RegularExpressions.Regex OptionName();
 }

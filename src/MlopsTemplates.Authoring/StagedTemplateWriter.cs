@@ -1,12 +1,22 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace MlopsTemplates.Authoring;
 
 /// <summary>
-/// Writes the staged template: static files as they are, each rendered variant in its own folder, and a template.json
-/// with one conditioned modifier per variant, so that <c>dotnet new</c> only selects files.
+/// Writes the staged template: every file of the template (static or rendered) as a numbered file in one flat folder,
+/// renamed to its output path, and a template.json that selects among them by exclusion, so that <c>dotnet new</c>
+/// only selects files.
 /// </summary>
+/// <remarks>
+/// The engine pays for every condition it evaluates (about half a millisecond each, twice per run), so one condition
+/// per variant made instantiation cost grow with the number of variants. Instead each staged file's name lists the
+/// option values its condition rules out, and there is one modifier per option value: when the value is chosen, it
+/// excludes every file that rules it out. A file survives exactly when no chosen value is ruled out, which is its
+/// condition when that condition is a product of value sets; a condition that is not one is staged as one copy per
+/// disjoint term. The number of conditions is the number of option values, however many variants there are.
+/// </remarks>
 public static class StagedTemplateWriter
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -19,55 +29,88 @@ public static class StagedTemplateWriter
         }
 
         Directory.CreateDirectory(outputDirectory);
-        var modifiers = new JsonArray();
+        var options = plan.Folder.Options;
+        var tokens = ReplacedTokens(plan.Folder.Manifest);
+        var renames = new JsonObject();
+        var ruledOut = new HashSet<(string Option, int Value)>();
         var index = 0;
         foreach (var file in plan.Files)
         {
-            if (file.Static is { } staticFile)
+            var content = file.Static is { } staticFile ? File.ReadAllBytes(staticFile.FullPath) : Encoding.UTF8.GetBytes(file.Variant!.Content);
+            var copyOnly = !tokens.Any(t => content.AsSpan().IndexOf(t) >= 0);
+            foreach (var term in file.Condition.Terms)
             {
-                Copy(staticFile.FullPath, Path.Combine(outputDirectory, file.OutputPath));
-                continue;
+                var excluded = RuledOut(term, options);
+                ruledOut.UnionWith(excluded);
+                var staged = StagedName(copyOnly, ++index, excluded);
+                var target = Path.Combine(outputDirectory, staged);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.WriteAllBytes(target, content);
+                renames[staged] = file.OutputPath;
             }
+        }
 
-            // One flat folder of numbered files: the engine pays per directory as well as per file, and a
-            // fixed-width number keeps each rename key from being a substring of another.
-            var staged = $"{EngineConventions.VariantsFolder}/{++index:D5}";
-            var target = Path.Combine(outputDirectory, staged);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.WriteAllText(target, file.Variant!.Content);
-            var modifier = new JsonObject();
-            if (file.Condition.ToEngineExpression(plan.Folder.Options) is { } condition)
+        var modifiers = new JsonArray();
+        foreach (var option in options.Options)
+        {
+            foreach (var (value, i) in option.Values.Select((v, i) => (v, i)).Where(v => ruledOut.Contains((option.Name, v.i))))
             {
-                modifier["condition"] = condition;
+                modifiers.Add(new JsonObject
+                {
+                    ["condition"] = $"{option.Name} == \"{value}\"",
+                    ["exclude"] = new JsonArray($"{EngineConventions.VariantsFolder}/*{ExclusionToken(option.Name, i)}*"),
+                });
             }
-
-            modifier["include"] = new JsonArray(staged);
-            modifier["rename"] = new JsonObject { [staged] = file.OutputPath };
-            modifiers.Add(modifier);
         }
 
         var configDirectory = Path.Combine(outputDirectory, TemplateFolder.ConfigFolder);
         Directory.CreateDirectory(configDirectory);
-        WriteJson(Path.Combine(configDirectory, "template.json"), StagedManifest(plan, modifiers));
+        WriteJson(Path.Combine(configDirectory, "template.json"), StagedManifest(plan, renames, modifiers));
         WriteJson(Path.Combine(configDirectory, "dotnetcli.host.json"), HostFiles.CompleteCliHost(ReadOptional(plan.Folder, "dotnetcli.host.json"), plan.Folder.Options));
         WriteJson(Path.Combine(configDirectory, "ide.host.json"), HostFiles.CompleteIdeHost(ReadOptional(plan.Folder, "ide.host.json"), plan.Folder.Options));
         foreach (var extra in Directory.EnumerateFiles(Path.Combine(plan.Folder.Root, TemplateFolder.ConfigFolder))
                      .Where(f => Path.GetFileName(f) is not ("template.json" or "dotnetcli.host.json" or "ide.host.json")))
         {
-            Copy(extra, Path.Combine(configDirectory, Path.GetFileName(extra)));
+            File.Copy(extra, Path.Combine(configDirectory, Path.GetFileName(extra)), overwrite: true);
         }
     }
 
-    private static JsonObject StagedManifest(TemplatePlan plan, JsonArray modifiers)
+    /// <summary>
+    /// The staged path of one file: a copy-only mark (<c>c</c>: nothing for the engine to replace, so it skips its
+    /// per-file text processor) or <c>p</c>, a fixed-width number (so that no rename key is a substring of another: the
+    /// engine applies renames as substring replacements), then <c>~option.valueIndex</c> for every value the file rules out.
+    /// It ends in <c>~_</c>: the engine's globs do not let a trailing <c>*</c> match an empty rest of the name.
+    /// </summary>
+    private static string StagedName(bool copyOnly, int index, IEnumerable<(string Option, int Value)> ruledOut) =>
+        $"{EngineConventions.VariantsFolder}/{(copyOnly ? 'c' : 'p')}{index:D5}" +
+        string.Concat(ruledOut.Select(r => ExclusionToken(r.Option, r.Value)[..^1])) + "~_";
+
+    private static string ExclusionToken(string option, int valueIndex) => $"~{option}.{valueIndex}~";
+
+    private static List<(string Option, int Value)> RuledOut(IReadOnlyDictionary<string, IReadOnlySet<string>> term, OptionModel options) =>
+        options.Options
+            .Where(o => term.ContainsKey(o.Name))
+            .SelectMany(o => o.Values.Select((v, i) => (o.Name, v, i)).Where(x => !term[o.Name].Contains(x.v)).Select(x => (x.Name, x.i)))
+            .ToList();
+
+    /// <summary>The texts the engine replaces in file contents (every symbol's <c>replaces</c>), as UTF-8.</summary>
+    private static List<byte[]> ReplacedTokens(JsonObject manifest) =>
+        (manifest["symbols"] as JsonObject ?? [])
+            .Select(s => (string?)s.Value?["replaces"])
+            .Where(t => !string.IsNullOrEmpty(t))
+            .Select(t => Encoding.UTF8.GetBytes(t!))
+            .ToList();
+
+    private static JsonObject StagedManifest(TemplatePlan plan, JsonObject renames, JsonArray modifiers)
     {
         var manifest = plan.Folder.Manifest.DeepClone().AsObject();
-        var exclude = new JsonArray(EngineConventions.DefaultExcludes.Select(e => (JsonNode)e!).ToArray());
-        exclude.Add($"{EngineConventions.VariantsFolder}/*");
         manifest["sources"] = new JsonArray(new JsonObject
         {
             ["source"] = "./",
             ["target"] = "./",
-            ["exclude"] = exclude,
+            ["exclude"] = new JsonArray(EngineConventions.DefaultExcludes.Select(e => (JsonNode)e!).ToArray()),
+            ["copyOnly"] = new JsonArray([.. EngineConventions.DefaultCopyOnly.Select(e => (JsonNode)e!), $"{EngineConventions.VariantsFolder}/c*"]),
+            ["rename"] = renames,
             ["modifiers"] = modifiers,
         });
         manifest["specialCustomOperations"] = EngineConventions.SpecialCustomOperations();
@@ -112,10 +155,4 @@ public static class StagedTemplateWriter
     }
 
     private static void WriteJson(string path, JsonObject json) => File.WriteAllText(path, json.ToJsonString(Indented) + "\n");
-
-    private static void Copy(string from, string to)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-        File.Copy(from, to, overwrite: true);
-    }
 }

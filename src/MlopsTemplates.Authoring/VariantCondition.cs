@@ -1,70 +1,69 @@
 namespace MlopsTemplates.Authoring;
 
 /// <summary>
-/// When a rendered variant is selected: a disjunction of conjunctions, each conjunction naming for some options
-/// the set of values it accepts. Kept structured (not as text) so that collisions can be checked exactly
-/// before it is written out as a template-engine condition.
+/// When a rendered variant is selected: a union of disjoint terms, each term naming for some options the set of
+/// values it accepts (options it does not name accept every value). Kept structured so that collisions can be
+/// checked exactly, and because the staged template selects each term's copy of the file by exclusion (see
+/// <see cref="StagedTemplateWriter"/>), which needs terms that never overlap.
 /// </summary>
 public sealed class VariantCondition
 {
-    private readonly IReadOnlyList<IReadOnlyDictionary<string, IReadOnlySet<string>>> terms;
-
-    private VariantCondition(IReadOnlyList<IReadOnlyDictionary<string, IReadOnlySet<string>>> terms) => this.terms = terms;
+    private VariantCondition(IReadOnlyList<IReadOnlyDictionary<string, IReadOnlySet<string>>> terms) => Terms = terms;
 
     /// <summary>The condition of a file that is always emitted.</summary>
     public static VariantCondition Always { get; } = new([new Dictionary<string, IReadOnlySet<string>>()]);
 
-    public static VariantCondition AllOf(IReadOnlyDictionary<string, IReadOnlySet<string>> term) => new([term]);
+    /// <summary>Pairwise disjoint products of option values; a combination satisfies the condition when it lies in one of them.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, IReadOnlySet<string>>> Terms { get; }
 
     /// <summary>
-    /// The condition selecting exactly the given combinations (each binding some options), within <paramref name="scope"/>.
-    /// Combinations that form a full product collapse into one term, which keeps the engine's conditions short.
+    /// The condition selecting exactly the given combinations (each binding the same options), within <paramref name="scope"/>.
+    /// A set that is not one product is split into as few disjoint products as a split by one option at a time finds.
     /// </summary>
     public static VariantCondition ForCombinations(
         IReadOnlyDictionary<string, IReadOnlySet<string>> scope,
         IReadOnlyList<IReadOnlyDictionary<string, string>> combinations)
     {
-        var names = combinations.SelectMany(c => c.Keys).Distinct(StringComparer.Ordinal).ToList();
+        var names = combinations.SelectMany(c => c.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return new VariantCondition(Cover(combinations, names).Select(t => Merge(scope, t)).ToList());
+    }
+
+    public bool IsSatisfiedBy(IReadOnlyDictionary<string, string> combination) =>
+        Terms.Any(term => term.All(kv => kv.Value.Contains(combination[kv.Key])));
+
+    private static List<Dictionary<string, IReadOnlySet<string>>> Cover(
+        IReadOnlyList<IReadOnlyDictionary<string, string>> combinations, IReadOnlyList<string> names)
+    {
         var valueSets = names.ToDictionary(
             n => n,
             n => (IReadOnlySet<string>)combinations.Select(c => c[n]).ToHashSet(StringComparer.Ordinal),
             StringComparer.Ordinal);
-        var isProduct = Combinations.Count(valueSets.Values.Select(s => s.Count)) == combinations.Count;
-
-        IEnumerable<IReadOnlyDictionary<string, IReadOnlySet<string>>> terms = isProduct
-            ? [valueSets]
-            : combinations.Select(c => (IReadOnlyDictionary<string, IReadOnlySet<string>>)c.ToDictionary(
-                kv => kv.Key, kv => (IReadOnlySet<string>)new HashSet<string>([kv.Value], StringComparer.Ordinal), StringComparer.Ordinal));
-
-        return new VariantCondition(terms.Select(t => Merge(scope, t)).ToList());
-    }
-
-    public bool IsSatisfiedBy(IReadOnlyDictionary<string, string> combination) =>
-        terms.Any(term => term.All(kv => kv.Value.Contains(combination[kv.Key])));
-
-    /// <summary>The condition in the template engine's expression language; null when the file is always emitted.</summary>
-    public string? ToEngineExpression(OptionModel options)
-    {
-        var rendered = terms.Select(term => RenderTerm(term, options)).ToList();
-        if (rendered.Any(r => r is null))
+        if (Combinations.Count(valueSets.Values.Select(s => s.Count)) == combinations.Count)
         {
-            return null;
+            return [valueSets];
         }
 
-        return rendered.Count == 1 ? rendered[0] : string.Join(" || ", rendered.Select(r => $"({r})"));
-    }
+        // Not a product: slice by the first option that varies, cover each slice, and join slices whose
+        // covers agree on every other option. Slices differ in the split option, so the terms stay disjoint.
+        var split = names.First(n => valueSets[n].Count > 1);
+        var terms = new List<Dictionary<string, IReadOnlySet<string>>>();
+        foreach (var slice in combinations.GroupBy(c => c[split], StringComparer.Ordinal))
+        {
+            foreach (var term in Cover(slice.ToList(), names))
+            {
+                var twin = terms.FirstOrDefault(t => names.All(n => n == split || t[n].SetEquals(term[n])));
+                if (twin is null)
+                {
+                    terms.Add(term);
+                }
+                else
+                {
+                    twin[split] = twin[split].Union(term[split], StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
+                }
+            }
+        }
 
-    private static string? RenderTerm(IReadOnlyDictionary<string, IReadOnlySet<string>> term, OptionModel options)
-    {
-        // An option allowed every value constrains nothing; leaving it out keeps the engine's work small.
-        var parts = term
-            .Where(kv => kv.Value.Count < options.ByName[kv.Key].Values.Count)
-            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => "(" + string.Join(" || ", options.ByName[kv.Key].Values
-                .Where(kv.Value.Contains)
-                .Select(v => $"{kv.Key} == \"{v}\"")) + ")")
-            .ToList();
-        return parts.Count == 0 ? null : string.Join(" && ", parts);
+        return terms;
     }
 
     private static Dictionary<string, IReadOnlySet<string>> Merge(

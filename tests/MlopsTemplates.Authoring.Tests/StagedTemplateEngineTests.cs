@@ -30,17 +30,19 @@ public sealed class StagedTemplateEngineTests : IDisposable
         sandbox.Write("pipeline.sbn", "+++\noutput = \"ci/pipeline.txt\"\nonly = { ci: [\"github\", \"gitlab\"] }\nvary = [\"ci\", \"cloud\"]\n+++\n{{ ci }} on {{ cloud }}\n");
         sandbox.Write("src/sandbox_token/run.sh.sbn", "+++\noutput = \"src/sandbox_token/run.sh\"\nexecutable = true\n+++\n#!/bin/sh\n#if DEBUG\necho sandbox_token\n#endif\n");
         sandbox.Write("static/keep.yml", "# comment\n#if (ci == \"github\")\nkept: true\n#endif\n");
+        // One rendering for all but one combination: not a product, so it is staged as several disjoint copies.
+        sandbox.Write("notes.sbn", "+++\noutput = \"notes.txt\"\nvary = [\"ci\", \"cloud\"]\n+++\n{{ ci == \"gitlab\" && cloud == \"aws\" ? \"special\" : \"common\" }}\n");
         sandbox.Author();
         await DotnetNewAsync("install", sandbox.StagedDirectory);
 
-        foreach (var (ci, cloud) in new[] { ("github", "local"), ("gitlab", "aws"), ("none", "aws") })
+        foreach (var (ci, cloud) in new[] { ("github", "local"), ("gitlab", "aws"), ("gitlab", "local"), ("none", "aws") })
         {
             var output = Path.Combine(sandbox.Root, $"out-{ci}-{cloud}");
             await DotnetNewAsync("sandbox-sample", "-n", "MyApp", "-o", output, "--ci", ci, "--cloud", cloud);
 
             var files = Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories)
                 .Select(f => Path.GetRelativePath(output, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
-            var expected = new List<string> { "src/myapp/run.sh", "static/keep.yml" };
+            var expected = new List<string> { "notes.txt", "src/myapp/run.sh", "static/keep.yml" };
             if (ci != "none")
             {
                 expected.Insert(0, "ci/pipeline.txt");
@@ -48,6 +50,7 @@ public sealed class StagedTemplateEngineTests : IDisposable
             }
 
             Assert.Equal(expected, files);
+            Assert.Equal(ci == "gitlab" && cloud == "aws" ? "special\n" : "common\n", File.ReadAllText(Path.Combine(output, "notes.txt")));
             Assert.Equal("#!/bin/sh\n#if DEBUG\necho myapp\n#endif\n", File.ReadAllText(Path.Combine(output, "src/myapp/run.sh")));
             Assert.True(TemplateFolder.IsExecutable(Path.Combine(output, "src/myapp/run.sh")), "run.sh lost its run bit");
             Assert.Equal("# comment\n#if (ci == \"github\")\nkept: true\n#endif\n", File.ReadAllText(Path.Combine(output, "static/keep.yml")));

@@ -33,7 +33,7 @@ public sealed class TemplateAuthorTests : IDisposable
     }
 
     [Fact]
-    public void Disjoint_sources_for_one_path_are_fine_and_each_gets_a_conditioned_modifier()
+    public void Disjoint_sources_for_one_path_are_fine_and_each_variant_names_the_values_it_rules_out()
     {
         sandbox.Write("ci-github.sbn", "+++\noutput = \"ci.yml\"\nonly = { ci: \"github\" }\nvary = [\"cloud\"]\n+++\ngithub {{ cloud }}");
         sandbox.Write("ci-gitlab.sbn", "+++\noutput = \"ci.yml\"\nonly = { ci: \"gitlab\" }\n+++\ngitlab");
@@ -41,10 +41,39 @@ public sealed class TemplateAuthorTests : IDisposable
         var result = sandbox.Author();
 
         Assert.Equal(3, result.Variants);
-        var conditions = sandbox.StagedManifest()["sources"]![0]!["modifiers"]!.AsArray().Select(m => (string?)m!["condition"]).ToList();
+        // ci values: github 0, gitlab 1, none 2; cloud values: local 0, aws 1.
         Assert.Equal(
-            ["(ci == \"github\") && (cloud == \"local\")", "(ci == \"github\") && (cloud == \"aws\")", "(ci == \"gitlab\")"],
-            conditions);
+            ["_variants/c00001~ci.1~ci.2~cloud.1~_", "_variants/c00002~ci.1~ci.2~cloud.0~_", "_variants/c00003~ci.0~ci.2~_"],
+            sandbox.StagedFilesFor("ci.yml"));
+    }
+
+    [Fact]
+    public void Selection_costs_one_condition_per_option_value_however_many_variants_there_are()
+    {
+        sandbox.Write("a.sbn", "+++\noutput = \"a.txt\"\nvary = [\"ci\", \"cloud\"]\n+++\n{{ ci }} {{ cloud }}");
+        sandbox.Write("b.sbn", "+++\noutput = \"b.txt\"\nvary = [\"ci\", \"cloud\"]\n+++\n{{ cloud }} {{ ci }}");
+
+        var result = sandbox.Author();
+
+        Assert.Equal(12, result.Variants);
+        var modifiers = sandbox.StagedManifest()["sources"]![0]!["modifiers"]!.AsArray();
+        Assert.Equal(
+            ["ci == \"github\"", "ci == \"gitlab\"", "ci == \"none\"", "cloud == \"local\"", "cloud == \"aws\""],
+            modifiers.Select(m => (string?)m!["condition"]));
+        Assert.Equal("_variants/*~ci.1~*", (string?)modifiers[1]!["exclude"]![0]);
+    }
+
+    [Fact]
+    public void Files_with_nothing_for_the_engine_to_replace_are_staged_copy_only()
+    {
+        sandbox.Write("plain.txt", "no token here");
+        sandbox.Write("named.txt", "package sandbox_token");
+
+        sandbox.Author();
+
+        Assert.Equal(["_variants/c00002~_"], sandbox.StagedFilesFor("plain.txt"));
+        Assert.Equal(["_variants/p00001~_"], sandbox.StagedFilesFor("named.txt"));
+        Assert.Contains("_variants/c*", sandbox.StagedManifest()["sources"]![0]!["copyOnly"]!.AsArray().Select(c => (string?)c));
     }
 
     [Fact]
@@ -87,7 +116,7 @@ public sealed class TemplateAuthorTests : IDisposable
         Assert.Empty(manifest["specialCustomOperations"]!["**/*"]!["operations"]!.AsArray());
         var chmod = manifest["postActions"]!.AsArray().Single(a => (string?)a!["actionId"] == "CB9A6CF3-4F5C-4860-B9D2-03A574959774")!;
         Assert.Equal(["scripts/run.sh", "scripts/setup.sh"], chmod["args"]!["+x"]!.AsArray().Select(p => (string?)p));
-        Assert.True(File.Exists(Path.Combine(sandbox.StagedDirectory, "notes.txt")));
+        Assert.Equal("static", File.ReadAllText(Path.Combine(sandbox.StagedDirectory, Assert.Single(sandbox.StagedFilesFor("notes.txt")))));
     }
 
     [Fact]
@@ -108,7 +137,7 @@ public sealed class TemplateAuthorTests : IDisposable
     {
         var source = sandbox.Write("a.sbn", "+++\noutput = \"a.txt\"\n+++\none");
         Assert.True(sandbox.Author().Rendered);
-        var staged = Path.Combine(sandbox.StagedDirectory, "_variants", "00001");
+        var staged = Path.Combine(sandbox.StagedDirectory, Assert.Single(sandbox.StagedFilesFor("a.txt")));
 
         Assert.False(sandbox.Author().Rendered);
         Assert.Equal("one", File.ReadAllText(staged));
@@ -141,7 +170,8 @@ public sealed class TemplateAuthorTests : IDisposable
         File.Delete(source);
         sandbox.Author();
 
-        Assert.False(Directory.Exists(Path.Combine(sandbox.StagedDirectory, "_variants")));
+        Assert.Equal(["b.txt"], sandbox.StagedManifest()["sources"]![0]!["rename"]!.AsObject().Select(r => (string?)r.Value));
+        Assert.Single(Directory.GetFiles(Path.Combine(sandbox.StagedDirectory, "_variants")));
         Assert.Empty(sandbox.StagedManifest()["sources"]![0]!["modifiers"]!.AsArray());
     }
 

@@ -68,6 +68,10 @@ public sealed class TemplateSandbox : IDisposable
     public JsonObject StagedManifest() =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(StagedDirectory, TemplateFolder.ConfigFolder, "template.json")))!.AsObject();
 
+    /// <summary>The staged file names the source renames to <paramref name="outputPath"/>, one per variant term.</summary>
+    public IReadOnlyList<string> StagedFilesFor(string outputPath) =>
+        StagedManifest()["sources"]![0]!["rename"]!.AsObject().Where(r => (string?)r.Value == outputPath).Select(r => r.Key).ToList();
+
     public void Dispose()
     {
         if (Directory.Exists(Root))
