@@ -190,6 +190,19 @@ public sealed class TemplateAuthorTests : IDisposable
     }
 
     [Fact]
+    public void An_option_name_that_staged_file_names_cannot_carry_is_an_error()
+    {
+        var manifest = TemplateSandbox.DefaultManifest();
+        manifest["symbols"]!["ci-system"] = TemplateSandbox.Choice("github", "github", "none");
+        sandbox.WriteManifest(manifest);
+
+        var diagnostic = Assert.Single(Assert.Throws<AuthoringException>(() => sandbox.Author()).Diagnostics);
+
+        Assert.Equal(DiagnosticCodes.TemplateManifest, diagnostic.Code);
+        Assert.Contains("option 'ci-system' must be a letter followed by letters, digits or '_'", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_option_and_choice_must_be_described_and_every_post_action_explained()
     {
         var manifest = TemplateSandbox.DefaultManifest();
