@@ -34,6 +34,7 @@ public static class StagedTemplateWriter
         var renames = new JsonObject();
         var ruledOut = new HashSet<(string Option, int Value)>();
         var index = 0;
+        Directory.CreateDirectory(Path.Combine(outputDirectory, EngineConventions.VariantsFolder));
         foreach (var file in plan.Files)
         {
             var content = file.Static is { } staticFile ? File.ReadAllBytes(staticFile.FullPath) : Encoding.UTF8.GetBytes(file.Variant!.Content);
@@ -43,9 +44,7 @@ public static class StagedTemplateWriter
                 var excluded = RuledOut(term, options);
                 ruledOut.UnionWith(excluded);
                 var staged = StagedName(copyOnly, ++index, excluded);
-                var target = Path.Combine(outputDirectory, staged);
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.WriteAllBytes(target, content);
+                File.WriteAllBytes(Path.Combine(outputDirectory, staged), content);
                 renames[staged] = file.OutputPath;
             }
         }
@@ -58,7 +57,7 @@ public static class StagedTemplateWriter
                 modifiers.Add(new JsonObject
                 {
                     ["condition"] = $"{option.Name} == \"{value}\"",
-                    ["exclude"] = new JsonArray($"{EngineConventions.VariantsFolder}/*{ExclusionToken(option.Name, i)}*"),
+                    ["exclude"] = new JsonArray($"{EngineConventions.VariantsFolder}/*~{RuledOutValue(option.Name, i)}~*"),
                 });
             }
         }
@@ -83,9 +82,9 @@ public static class StagedTemplateWriter
     /// </summary>
     private static string StagedName(bool copyOnly, int index, IEnumerable<(string Option, int Value)> ruledOut) =>
         $"{EngineConventions.VariantsFolder}/{(copyOnly ? 'c' : 'p')}{index:D5}" +
-        string.Concat(ruledOut.Select(r => ExclusionToken(r.Option, r.Value)[..^1])) + "~_";
+        string.Concat(ruledOut.Select(r => "~" + RuledOutValue(r.Option, r.Value))) + "~_";
 
-    private static string ExclusionToken(string option, int valueIndex) => $"~{option}.{valueIndex}~";
+    private static string RuledOutValue(string option, int valueIndex) => $"{option}.{valueIndex}";
 
     private static List<(string Option, int Value)> RuledOut(IReadOnlyDictionary<string, IReadOnlySet<string>> term, OptionModel options) =>
         options.Options
