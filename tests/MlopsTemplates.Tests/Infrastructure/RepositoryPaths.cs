@@ -11,6 +11,12 @@ public static class RepositoryPaths
 
     public static string Validators => Path.Combine(Root, "tests", "validators");
 
+    /// <summary>
+    /// Schemas and CRDs that no package ships, kept as data beside the checkout (<c>../shared/schemas</c>, with
+    /// their upstream in its README) and read from there, never copied into this repository.
+    /// </summary>
+    public static string SharedSchemas => Path.GetFullPath(Path.Combine(Root, "..", "shared", "schemas"));
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
