@@ -33,4 +33,6 @@ public static class DiagnosticCodes
     public const string OutputCollision = "MLT006";
     public const string TemplateManifest = "MLT007";
     public const string UnknownOption = "MLT008";
+    public const string OptionRule = "MLT009";
+    public const string Unreachable = "MLT010";
 }

@@ -5,16 +5,13 @@ namespace MlopsTemplates.Authoring;
 /// <summary>Facts about the dotnet new template engine that the staged template relies on.</summary>
 internal static class EngineConventions
 {
-    /// <summary>Setting <c>exclude</c> on a source replaces the engine's defaults, so the staged source restates them.</summary>
-    public static readonly string[] DefaultExcludes =
-        ["**/[Bb]in/**", "**/[Oo]bj/**", ".template.config/**/*", "**/*.filelist", "**/*.user", "**/*.lock.json"];
-
     /// <summary>Setting <c>copyOnly</c> replaces the engine's default as well.</summary>
     public static readonly string[] DefaultCopyOnly = ["**/node_modules/**"];
 
     /// <summary>
-    /// Where every file of the staged template waits, one numbered file per variant (one folder: the engine pays per
-    /// directory as well as per file), until the source renames it to its output path.
+    /// Where every file of the staged template waits, one numbered file per variant in the flat folder of its source
+    /// (the engine pays per directory as well as per file), until the source renames it to its output path. The
+    /// configuration folder is outside every source, so no source needs to restate the engine's default excludes.
     /// </summary>
     public const string VariantsFolder = "_variants";
 

@@ -19,6 +19,12 @@ public static class HostFiles
             symbolInfo[option.Name] = new JsonObject { ["longName"] = option.Name, ["shortName"] = "" };
         }
 
+        // A rule's symbol is hidden, and its long name is the rule, which is what dotnet new names when it is broken.
+        foreach (var rule in options.Rules)
+        {
+            symbolInfo[rule.SymbolName] = new JsonObject { ["longName"] = rule.LongName, ["shortName"] = "", ["isHidden"] = true };
+        }
+
         return host;
     }
 
@@ -31,6 +37,11 @@ public static class HostFiles
         foreach (var option in options.Options.Where(o => !listed.Contains(o.Name)))
         {
             symbolInfo.Add(new JsonObject { ["id"] = option.Name, ["isVisible"] = true });
+        }
+
+        foreach (var rule in options.Rules)
+        {
+            symbolInfo.Add(new JsonObject { ["id"] = rule.SymbolName, ["isVisible"] = false });
         }
 
         return host;

@@ -81,7 +81,10 @@ public sealed class ScribanSource
         return new ScribanSource(path, template, frontMatter, options, partialsDirectory);
     }
 
-    /// <summary>The combinations of the listed options that this source is rendered for, within its <c>only</c> scope.</summary>
+    /// <summary>
+    /// The combinations of the listed options that this source is rendered for: within its <c>only</c> scope, and only
+    /// those some valid combination of all options extends (a source is never rendered for what the rules forbid).
+    /// </summary>
     public IReadOnlyList<IReadOnlyDictionary<string, string>> Combinations()
     {
         var axes = FrontMatter.Vary
@@ -97,7 +100,9 @@ public sealed class ScribanSource
                 "split it into smaller sources (for example one per value of an option, using 'only') or move shared text into a partial"));
         }
 
-        return Authoring.Combinations.Product(axes).ToList();
+        return Authoring.Combinations.Product(axes)
+            .Where(c => ValueBox.Intersect(FrontMatter.Only, ValueBox.Of(c)) is { } box && options.Reaches(box))
+            .ToList();
     }
 
     /// <summary>Renders every combination; identical outputs are merged into one variant with a wider condition.</summary>

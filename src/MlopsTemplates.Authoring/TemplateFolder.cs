@@ -37,6 +37,8 @@ public sealed class TemplateFolder
 
     public string ManifestPath => System.IO.Path.Combine(Root, ConfigFolder, "template.json");
 
+    public string RulesPath => System.IO.Path.Combine(Root, ConfigFolder, OptionRule.FileName);
+
     /// <summary>Reads and parses the whole folder, reporting every broken source at once.</summary>
     public static TemplateFolder Load(string root)
     {
@@ -57,7 +59,14 @@ public sealed class TemplateFolder
             throw new AuthoringException(new AuthoringDiagnostic(manifestPath, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1, DiagnosticCodes.TemplateManifest, e.Message));
         }
 
-        var options = OptionModel.FromManifest(manifest);
+        var rulesPath = System.IO.Path.Combine(root, ConfigFolder, OptionRule.FileName);
+        var plainOptions = OptionModel.FromManifest(manifest);
+        var options = plainOptions.WithRules(OptionRule.Load(rulesPath, plainOptions));
+        if (options.RuleProblems().ToList() is { Count: > 0 } ruleProblems)
+        {
+            throw new AuthoringException(ruleProblems.Select(p => AuthoringDiagnostic.ForFile(rulesPath, DiagnosticCodes.OptionRule, p)).ToList());
+        }
+
         var partials = System.IO.Path.Combine(root, PartialsFolder);
         var sources = new List<ScribanSource>();
         var statics = new List<StaticFile>();

@@ -4,8 +4,9 @@ namespace MlopsTemplates.Authoring;
 public sealed record PlannedFile(string OutputPath, string Origin, bool Executable, VariantCondition Condition, StaticFile? Static, Variant? Variant);
 
 /// <summary>
-/// Everything the staged template will contain, checked against the whole option space: the template engine would
-/// silently let one file overwrite another, so two files that can land on one path for any combination are an error.
+/// Everything the staged template will contain, checked against the valid option space: the template engine would
+/// silently let one file overwrite another, so two files that can land on one path for some valid combination are an
+/// error, and so is a file no valid combination selects.
 /// </summary>
 public sealed class TemplatePlan
 {
@@ -33,8 +34,11 @@ public sealed class TemplatePlan
                 var variants = source.RenderVariants(templateVersion);
                 if (variants.Count == 0)
                 {
-                    diagnostics.Add(AuthoringDiagnostic.ForFile(source.Path, DiagnosticCodes.FrontMatter,
-                        "is never emitted: its 'only' condition leaves no combination of option values"));
+                    var rules = folder.Options.RulesTouching(source.FrontMatter.Only).ToList();
+                    diagnostics.Add(AuthoringDiagnostic.ForFile(source.Path, DiagnosticCodes.Unreachable, rules.Count == 0
+                        ? "is never emitted: its 'only' condition leaves no combination of option values"
+                        : $"is emitted only for combinations the option rules forbid ({ValueBox.Describe(source.FrontMatter.Only, folder.Options)}): " +
+                          string.Join("; ", rules.Select(r => $"rule {r.Number}, {r.Summary}"))));
                 }
 
                 files.AddRange(variants.Select(v => new PlannedFile(v.OutputPath, v.SourcePath, v.Executable, v.Condition, null, v)));
@@ -51,6 +55,7 @@ public sealed class TemplatePlan
         }
 
         var plan = new TemplatePlan(folder, files);
+        plan.CheckReachable();
         plan.CheckCollisions();
         return plan;
     }
@@ -59,21 +64,35 @@ public sealed class TemplatePlan
     public IEnumerable<PlannedFile> Select(IReadOnlyDictionary<string, string> combination) =>
         Files.Where(f => f.Condition.IsSatisfiedBy(combination));
 
+    /// <summary>
+    /// Two files collide when some valid combination selects both: for each pair of files with one output path, the
+    /// intersection of their terms minus what the rules forbid must be empty. Decided on the boxes themselves, so the
+    /// cost follows the number of files sharing a path and the number of rules, not the number of combinations.
+    /// </summary>
     private void CheckCollisions()
     {
+        var options = Folder.Options;
         var diagnostics = new List<AuthoringDiagnostic>();
-        var reported = new HashSet<(string, string)>();
-        foreach (var combination in Folder.Options.AllCombinations())
+        foreach (var group in Files.GroupBy(f => f.OutputPath, StringComparer.Ordinal).Where(g => g.Count() > 1))
         {
-            foreach (var clash in Select(combination).GroupBy(f => f.OutputPath, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            var files = group.ToList();
+            var reported = new HashSet<(string, string)>();
+            for (var i = 0; i < files.Count; i++)
             {
-                var origins = clash.Select(f => f.Origin).Distinct().OrderBy(o => o, StringComparer.Ordinal).ToList();
-                var key = (clash.Key, string.Join("|", origins));
-                if (reported.Add(key))
+                for (var j = i + 1; j < files.Count; j++)
                 {
-                    diagnostics.Add(AuthoringDiagnostic.ForFile(origins[0], DiagnosticCodes.OutputCollision,
-                        $"output '{clash.Key}' is also produced by {string.Join(", ", origins.Skip(1).DefaultIfEmpty("another variant of the same source"))} " +
-                        $"for {Combinations.Describe(combination)}: make their 'only' conditions disjoint"));
+                    var witness = (from a in files[i].Condition.Terms
+                                   from b in files[j].Condition.Terms
+                                   let common = ValueBox.Intersect(a, b)
+                                   where common is not null
+                                   select options.FirstValid(common)).FirstOrDefault(w => w is not null);
+                    var origins = new[] { files[i].Origin, files[j].Origin }.Distinct().Order(StringComparer.Ordinal).ToList();
+                    if (witness is not null && reported.Add((origins[0], origins[^1])))
+                    {
+                        diagnostics.Add(AuthoringDiagnostic.ForFile(origins[0], DiagnosticCodes.OutputCollision,
+                            $"output '{group.Key}' is also produced by {(origins.Count > 1 ? origins[1] : "another variant of the same source")} " +
+                            $"for {Combinations.Describe(witness)}: make their 'only' conditions disjoint"));
+                    }
                 }
             }
         }
@@ -81,6 +100,17 @@ public sealed class TemplatePlan
         if (diagnostics.Count > 0)
         {
             throw new AuthoringException(diagnostics);
+        }
+    }
+
+    /// <summary>Every file is selected by some valid combination: a variant only forbidden combinations select is dead weight or a mistake.</summary>
+    private void CheckReachable()
+    {
+        var unreachable = Files.Where(f => !f.Condition.Terms.Any(Folder.Options.Reaches)).ToList();
+        if (unreachable.Count > 0)
+        {
+            throw new AuthoringException(unreachable.Select(f => AuthoringDiagnostic.ForFile(f.Origin, DiagnosticCodes.Unreachable,
+                $"'{f.OutputPath}' is selected only by combinations the option rules forbid ({string.Join(" or ", f.Condition.Terms.Select(t => ValueBox.Describe(t, Folder.Options)))})")).ToList());
         }
     }
 }

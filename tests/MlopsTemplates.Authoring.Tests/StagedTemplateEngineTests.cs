@@ -15,13 +15,73 @@ public sealed class StagedTemplateEngineTests : IDisposable
 
     private async Task<BufferedCommandResult> DotnetNewAsync(params string[] args)
     {
-        var result = await Cli.Wrap("dotnet")
+        var result = await RunDotnetNewAsync(args);
+        Assert.True(result.ExitCode == 0, $"dotnet new {string.Join(" ", args)} failed:\n{result.StandardOutput}{result.StandardError}");
+        return result;
+    }
+
+    private Task<BufferedCommandResult> RunDotnetNewAsync(params string[] args) =>
+        Cli.Wrap("dotnet")
             .WithArguments(["new", .. args, "--debug:custom-hive", Path.Combine(sandbox.Root, "hive")])
             .WithEnvironmentVariables(e => e.Set("DOTNET_CLI_TELEMETRY_OPTOUT", "1").Set("DOTNET_NOLOGO", "1"))
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync();
-        Assert.True(result.ExitCode == 0, $"dotnet new {string.Join(" ", args)} failed:\n{result.StandardOutput}{result.StandardError}");
-        return result;
+
+    private static IReadOnlyList<string> FilesUnder(string folder) =>
+        Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList()
+            : [];
+
+    /// <summary>A sandbox with the rule "--ci gitlab needs --cloud aws", a file per ci value and a file for everyone, installed.</summary>
+    private async Task InstallWithRuleAsync()
+    {
+        sandbox.WriteRules(TemplateSandbox.GitlabNeedsAws);
+        sandbox.Write("README.md", "# sandbox_token\n");
+        sandbox.Write("ci.sbn", "+++\noutput = \"ci.txt\"\nonly = { ci: [\"github\", \"gitlab\"] }\nvary = [\"ci\", \"cloud\"]\n+++\n{{ ci }} on {{ cloud }}\n");
+        sandbox.Author();
+        await DotnetNewAsync("install", sandbox.StagedDirectory);
+    }
+
+    [Fact]
+    public async Task A_combination_a_rule_forbids_is_refused_with_exit_code_102_naming_the_rule_and_nothing_is_written()
+    {
+        await InstallWithRuleAsync();
+        var output = Path.Combine(sandbox.Root, "out-refused");
+
+        var result = await RunDotnetNewAsync("sandbox-sample", "-n", "MyApp", "-o", output, "--ci", "gitlab", "--cloud", "local");
+
+        Assert.Equal(102, result.ExitCode);
+        Assert.Contains("Missing mandatory option(s) for the template 'Sandbox sample': '--ci-gitlab-requires-cloud-aws'", result.StandardError + result.StandardOutput, StringComparison.Ordinal);
+        Assert.Empty(FilesUnder(output));
+
+        // The same values with what the rule asks for are generated.
+        var allowed = Path.Combine(sandbox.Root, "out-allowed");
+        await DotnetNewAsync("sandbox-sample", "-n", "MyApp", "-o", allowed, "--ci", "gitlab", "--cloud", "aws");
+        Assert.Equal(["README.md", "ci.txt"], FilesUnder(allowed));
+        Assert.Equal("gitlab on aws\n", File.ReadAllText(Path.Combine(allowed, "ci.txt")));
+    }
+
+    [Fact]
+    public async Task Help_shows_every_rule_with_what_to_choose_instead_and_hides_the_rule_parameter()
+    {
+        await InstallWithRuleAsync();
+
+        var result = await DotnetNewAsync("sandbox-sample", "--help");
+        var help = string.Join(" ", result.StandardOutput.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+
+        Assert.Contains("Rule: GitLab runners here are on AWS: choose --cloud aws, or --ci github", help, StringComparison.Ordinal);
+        Assert.DoesNotContain("requires-cloud-aws", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Passing_the_hidden_rule_parameter_to_bypass_a_rule_still_writes_nothing()
+    {
+        await InstallWithRuleAsync();
+        var output = Path.Combine(sandbox.Root, "out-bypass");
+
+        await RunDotnetNewAsync("sandbox-sample", "-n", "MyApp", "-o", output, "--ci", "gitlab", "--cloud", "local", "--ci-gitlab-requires-cloud-aws", "ignore");
+
+        Assert.Empty(FilesUnder(output));
     }
 
     [Fact]

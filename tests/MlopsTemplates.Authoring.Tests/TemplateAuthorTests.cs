@@ -33,7 +33,7 @@ public sealed class TemplateAuthorTests : IDisposable
     }
 
     [Fact]
-    public void Disjoint_sources_for_one_path_are_fine_and_each_variant_names_the_values_it_rules_out()
+    public void Disjoint_sources_for_one_path_are_fine_and_each_variant_sits_in_the_source_of_its_narrowest_option()
     {
         sandbox.Write("ci-github.sbn", "+++\noutput = \"ci.yml\"\nonly = { ci: \"github\" }\nvary = [\"cloud\"]\n+++\ngithub {{ cloud }}");
         sandbox.Write("ci-gitlab.sbn", "+++\noutput = \"ci.yml\"\nonly = { ci: \"gitlab\" }\n+++\ngitlab");
@@ -41,14 +41,15 @@ public sealed class TemplateAuthorTests : IDisposable
         var result = sandbox.Author();
 
         Assert.Equal(3, result.Variants);
-        // ci values: github 0, gitlab 1, none 2; cloud values: local 0, aws 1.
+        // ci narrows most (one value of three): one source per ci value; cloud values (local 0, aws 1) are ruled out by name.
         Assert.Equal(
-            ["_variants/c00001~ci.1~ci.2~cloud.1~_", "_variants/c00002~ci.1~ci.2~cloud.0~_", "_variants/c00003~ci.0~ci.2~_"],
+            ["_variants/0/c00001~cloud.1~_", "_variants/0/c00002~cloud.0~_", "_variants/1/c00003~_"],
             sandbox.StagedFilesFor("ci.yml"));
+        Assert.Equal(["(ci == \"github\")", "(ci == \"gitlab\")"], sandbox.StagedManifest()["sources"]!.AsArray().Select(s => (string?)s!["condition"]));
     }
 
     [Fact]
-    public void Selection_costs_one_condition_per_option_value_however_many_variants_there_are()
+    public void Selection_costs_one_condition_per_source_and_per_value_ruled_out_in_it_however_many_variants_there_are()
     {
         sandbox.Write("a.sbn", "+++\noutput = \"a.txt\"\nvary = [\"ci\", \"cloud\"]\n+++\n{{ ci }} {{ cloud }}");
         sandbox.Write("b.sbn", "+++\noutput = \"b.txt\"\nvary = [\"ci\", \"cloud\"]\n+++\n{{ cloud }} {{ ci }}");
@@ -56,11 +57,13 @@ public sealed class TemplateAuthorTests : IDisposable
         var result = sandbox.Author();
 
         Assert.Equal(12, result.Variants);
-        var modifiers = sandbox.StagedManifest()["sources"]![0]!["modifiers"]!.AsArray();
-        Assert.Equal(
-            ["ci == \"github\"", "ci == \"gitlab\"", "ci == \"none\"", "cloud == \"local\"", "cloud == \"aws\""],
-            modifiers.Select(m => (string?)m!["condition"]));
-        Assert.Equal("_variants/*~ci.1~*", (string?)modifiers[1]!["exclude"]![0]);
+        var sources = sandbox.StagedManifest()["sources"]!.AsArray();
+        Assert.Equal(["(ci == \"github\")", "(ci == \"gitlab\")", "(ci == \"none\")"], sources.Select(s => (string?)s!["condition"]));
+        foreach (var source in sources)
+        {
+            Assert.Equal(["cloud == \"local\"", "cloud == \"aws\""], source!["modifiers"]!.AsArray().Select(m => (string?)m!["condition"]));
+            Assert.Equal("*~cloud.1~*", (string?)source["modifiers"]![1]!["exclude"]![0]);
+        }
     }
 
     [Fact]
@@ -71,9 +74,9 @@ public sealed class TemplateAuthorTests : IDisposable
 
         sandbox.Author();
 
-        Assert.Equal(["_variants/c00002~_"], sandbox.StagedFilesFor("plain.txt"));
-        Assert.Equal(["_variants/p00001~_"], sandbox.StagedFilesFor("named.txt"));
-        Assert.Contains("_variants/c*", sandbox.StagedManifest()["sources"]![0]!["copyOnly"]!.AsArray().Select(c => (string?)c));
+        Assert.Equal(["_variants/0/c00002~_"], sandbox.StagedFilesFor("plain.txt"));
+        Assert.Equal(["_variants/0/p00001~_"], sandbox.StagedFilesFor("named.txt"));
+        Assert.Contains("c*", sandbox.StagedManifest()["sources"]![0]!["copyOnly"]!.AsArray().Select(c => (string?)c));
     }
 
     [Fact]
@@ -100,7 +103,7 @@ public sealed class TemplateAuthorTests : IDisposable
     }
 
     [Fact]
-    public void Staged_manifest_restates_default_excludes_turns_off_conditionals_and_keeps_run_bits()
+    public void Staged_sources_never_reach_the_configuration_and_the_manifest_turns_off_conditionals_and_keeps_run_bits()
     {
         sandbox.Write("scripts/setup.sh", "#!/bin/sh\n", executable: true);
         sandbox.Write("run.sbn", "+++\noutput = \"scripts/run.sh\"\nexecutable = true\n+++\n#!/bin/sh\n");
@@ -109,10 +112,7 @@ public sealed class TemplateAuthorTests : IDisposable
         sandbox.Author();
         var manifest = sandbox.StagedManifest();
 
-        var exclude = manifest["sources"]![0]!["exclude"]!.AsArray().Select(e => (string?)e).ToList();
-        Assert.Contains("**/[Bb]in/**", exclude);
-        Assert.Contains(".template.config/**/*", exclude);
-        Assert.Contains("**/*.lock.json", exclude);
+        Assert.All(manifest["sources"]!.AsArray(), s => Assert.StartsWith("_variants/", (string?)s!["source"], StringComparison.Ordinal));
         Assert.Empty(manifest["specialCustomOperations"]!["**/*"]!["operations"]!.AsArray());
         var chmod = manifest["postActions"]!.AsArray().Single(a => (string?)a!["actionId"] == "CB9A6CF3-4F5C-4860-B9D2-03A574959774")!;
         Assert.Equal(["scripts/run.sh", "scripts/setup.sh"], chmod["args"]!["+x"]!.AsArray().Select(p => (string?)p));
@@ -171,8 +171,8 @@ public sealed class TemplateAuthorTests : IDisposable
         sandbox.Author();
 
         Assert.Equal(["b.txt"], sandbox.StagedManifest()["sources"]![0]!["rename"]!.AsObject().Select(r => (string?)r.Value));
-        Assert.Single(Directory.GetFiles(Path.Combine(sandbox.StagedDirectory, "_variants")));
-        Assert.Empty(sandbox.StagedManifest()["sources"]![0]!["modifiers"]!.AsArray());
+        Assert.Single(Directory.GetFiles(Path.Combine(sandbox.StagedDirectory, "_variants"), "*", SearchOption.AllDirectories));
+        Assert.Null(sandbox.StagedManifest()["sources"]![0]!["modifiers"]);
     }
 
     [Theory]

@@ -48,6 +48,12 @@ public sealed class TemplateSandbox : IDisposable
     public void WriteManifest(JsonObject manifest) =>
         File.WriteAllText(Path.Combine(TemplateDirectory, TemplateFolder.ConfigFolder, "template.json"), manifest.ToJsonString());
 
+    /// <summary>The sandbox's one rule: <c>--ci gitlab</c> needs <c>--cloud aws</c>.</summary>
+    public const string GitlabNeedsAws =
+        """{ "rules": [ { "when": { "ci": ["gitlab"] }, "requires": { "cloud": "aws" }, "message": "GitLab runners here are on AWS: choose --cloud aws, or --ci github" } ] }""";
+
+    public void WriteRules(string json) => Write(Path.Combine(TemplateFolder.ConfigFolder, OptionRule.FileName), json);
+
     public string Write(string relativePath, string text, bool executable = false)
     {
         var path = Path.Combine(TemplateDirectory, relativePath);
@@ -68,9 +74,11 @@ public sealed class TemplateSandbox : IDisposable
     public JsonObject StagedManifest() =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(StagedDirectory, TemplateFolder.ConfigFolder, "template.json")))!.AsObject();
 
-    /// <summary>The staged file names the source renames to <paramref name="outputPath"/>, one per variant term.</summary>
+    /// <summary>The staged files (source folder and name) the sources rename to <paramref name="outputPath"/>, one per variant term.</summary>
     public IReadOnlyList<string> StagedFilesFor(string outputPath) =>
-        StagedManifest()["sources"]![0]!["rename"]!.AsObject().Where(r => (string?)r.Value == outputPath).Select(r => r.Key).ToList();
+        StagedManifest()["sources"]!.AsArray()
+            .SelectMany(s => s!["rename"]!.AsObject().Where(r => (string?)r.Value == outputPath).Select(r => (string)s["source"]! + r.Key))
+            .ToList();
 
     public void Dispose()
     {

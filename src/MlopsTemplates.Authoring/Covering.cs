@@ -1,0 +1,139 @@
+namespace MlopsTemplates.Authoring;
+
+/// <summary>A full option combination with a name a test can show (<c>pairwise-03</c>, <c>golden-aws</c>).</summary>
+public sealed record NamedCombination(string Name, IReadOnlyDictionary<string, string> Values)
+{
+    public override string ToString() => $"{Name}: {Combinations.Describe(Values)}";
+}
+
+/// <summary>
+/// Small sets of valid combinations that deep tests run instead of the whole space, built from the option model and
+/// its rules without listing the space: every check is a question about a box (see <see cref="OptionModel.Reaches"/>).
+/// </summary>
+public static class Covering
+{
+    /// <summary>
+    /// Valid combinations in which every pair of values of two options that some valid combination has together
+    /// appears at least once (greedy, one combination at a time: start from the first uncovered pair, then give each
+    /// other option the value that covers most uncovered pairs and still leaves a valid completion). Deterministic.
+    /// </summary>
+    public static IReadOnlyList<NamedCombination> Pairwise(OptionModel options)
+    {
+        var uncovered = new SortedSet<(int, int, int, int)>(ValidPairs(options));
+        var chosen = new List<NamedCombination>();
+        while (uncovered.Count > 0)
+        {
+            var (i, a, j, b) = uncovered.Min;
+            var partial = new Dictionary<int, int> { [i] = a, [j] = b };
+            for (var k = 0; k < options.Options.Count; k++)
+            {
+                if (partial.ContainsKey(k))
+                {
+                    continue;
+                }
+
+                var best = Enumerable.Range(0, options.Options[k].Values.Count)
+                    .Where(v => options.Reaches(Box(options, new Dictionary<int, int>(partial) { [k] = v })))
+                    .Select(v => (Value: v, Gain: partial.Count(p => uncovered.Contains(Pair(p.Key, p.Value, k, v)))))
+                    .OrderByDescending(x => x.Gain)
+                    .First();
+                partial[k] = best.Value;
+            }
+
+            var combination = options.Options.Select((o, k) => (o.Name, Value: o.Values[partial[k]])).ToDictionary(x => x.Name, x => x.Value, StringComparer.Ordinal);
+            for (var x = 0; x < options.Options.Count; x++)
+            {
+                for (var y = x + 1; y < options.Options.Count; y++)
+                {
+                    uncovered.Remove((x, partial[x], y, partial[y]));
+                }
+            }
+
+            chosen.Add(new NamedCombination($"pairwise-{chosen.Count + 1:D2}", combination));
+        }
+
+        return chosen;
+    }
+
+    /// <summary>Every pair of values (option index, value index, later option index, value index) some valid combination has.</summary>
+    public static IEnumerable<(int, int, int, int)> ValidPairs(OptionModel options)
+    {
+        for (var i = 0; i < options.Options.Count; i++)
+        {
+            for (var j = i + 1; j < options.Options.Count; j++)
+            {
+                for (var a = 0; a < options.Options[i].Values.Count; a++)
+                {
+                    for (var b = 0; b < options.Options[j].Values.Count; b++)
+                    {
+                        if (options.Reaches(Box(options, new Dictionary<int, int> { [i] = a, [j] = b })))
+                        {
+                            yield return (i, a, j, b);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The value pairs one full combination covers, in the form <see cref="ValidPairs"/> lists them.</summary>
+    public static IEnumerable<(int, int, int, int)> PairsOf(OptionModel options, IReadOnlyDictionary<string, string> combination)
+    {
+        var indices = options.Options.Select(o => o.Values.ToList().IndexOf(combination[o.Name])).ToList();
+        for (var i = 0; i < indices.Count; i++)
+        {
+            for (var j = i + 1; j < indices.Count; j++)
+            {
+                yield return (i, indices[i], j, indices[j]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// For each value of <paramref name="option"/> (a "golden stack" per cloud, say), the valid combination with the
+    /// heaviest choices: each other option in turn takes the value whose own files (those whose condition singles out
+    /// that value) weigh most among what is still compatible, keeping a valid completion; the default wins a tie.
+    /// </summary>
+    public static IReadOnlyList<NamedCombination> HeaviestPerValue(TemplatePlan plan, string option)
+    {
+        var options = plan.Folder.Options;
+        var weighted = plan.Files.Select(f => (f.Condition.Terms, Weight: Weight(f))).ToList();
+        var stacks = new List<NamedCombination>();
+        foreach (var fixedValue in options.ByName[option].Values.Where(v => options.Reaches(Single(option, v))))
+        {
+            var partial = Single(option, fixedValue);
+            foreach (var other in options.Options.Where(o => o.Name != option))
+            {
+                var best = other.Values
+                    .Select(v => (Value: v, Box: ValueBox.Intersect(partial, Single(other.Name, v))!))
+                    .Where(x => options.Reaches(x.Box))
+                    .Select(x => (x.Value, x.Box, Weight: weighted
+                        .Where(w => w.Terms.Any(t => t.TryGetValue(other.Name, out var allowed) && allowed.Count < other.Values.Count
+                            && allowed.Contains(x.Value) && ValueBox.Intersect(t, x.Box) is not null))
+                        .Sum(w => w.Weight)))
+                    .OrderByDescending(x => x.Weight)
+                    .ThenBy(x => x.Value == other.DefaultValue ? 0 : 1)
+                    .First();
+                partial = best.Box;
+            }
+
+            stacks.Add(new NamedCombination($"golden-{fixedValue}", ValueBox.Representative(partial, options)));
+        }
+
+        return stacks;
+    }
+
+    private static long Weight(PlannedFile file) =>
+        file.Static is { } s ? new FileInfo(s.FullPath).Length : System.Text.Encoding.UTF8.GetByteCount(file.Variant!.Content);
+
+    private static Dictionary<string, IReadOnlySet<string>> Single(string option, string value) =>
+        new(StringComparer.Ordinal) { [option] = new HashSet<string>(StringComparer.Ordinal) { value } };
+
+    private static (int, int, int, int) Pair(int x, int a, int y, int b) => x < y ? (x, a, y, b) : (y, b, x, a);
+
+    private static Dictionary<string, IReadOnlySet<string>> Box(OptionModel options, IReadOnlyDictionary<int, int> partial) =>
+        partial.ToDictionary(
+            p => options.Options[p.Key].Name,
+            p => (IReadOnlySet<string>)new HashSet<string>(StringComparer.Ordinal) { options.Options[p.Key].Values[p.Value] },
+            StringComparer.Ordinal);
+}
