@@ -75,14 +75,17 @@ public static class StagedTemplateWriter
     }
 
     /// <summary>
-    /// The option whose allowed values narrow a term most (smallest share of its values; the first such option on a
-    /// tie), or null for a term that allows everything.
+    /// The option a term is filed under, or null for a term that allows everything: one whose default it rules out if
+    /// there is one (so that the default repository lists no file it does not write), then the one whose allowed
+    /// values are the smallest share of its values (so that other choices list few files they do not write either),
+    /// then the first.
     /// </summary>
     private static (string Option, IReadOnlyList<string> Values)? Home(IReadOnlyDictionary<string, IReadOnlySet<string>> term, OptionModel options) =>
         options.Options
-            .Select(o => (o.Name, Allowed: ValueBox.Values(term, o.Name, options), All: o.Values.Count))
+            .Select(o => (o.Name, Allowed: ValueBox.Values(term, o.Name, options), All: o.Values.Count, o.DefaultValue))
             .Where(x => x.Allowed.Count < x.All)
-            .OrderBy(x => (double)x.Allowed.Count / x.All)
+            .OrderBy(x => x.Allowed.Contains(x.DefaultValue) ? 1 : 0)
+            .ThenBy(x => (double)x.Allowed.Count / x.All)
             .Select(x => ((string Option, IReadOnlyList<string> Values)?)(x.Name, x.Allowed))
             .FirstOrDefault();
 
@@ -178,22 +181,42 @@ public static class StagedTemplateWriter
 
         var postActions = manifest["postActions"]?.AsArray() ?? [];
         manifest.Remove("postActions");
-        var executables = plan.Files.Where(f => f.Executable).Select(f => ChmodPattern(f.OutputPath, manifest)).Distinct().OrderBy(p => p, StringComparer.Ordinal).ToList();
-        if (executables.Count > 0)
+        // One chmod per scope of the sources with scripts, so that it names only files the chosen values emit (a
+        // missing one makes the engine print "Unable to apply permissions ... Post action failed").
+        var chmods = plan.Files.Where(f => f.Executable)
+            .GroupBy(f => EngineCondition(f.Scope, plan.Folder.Options) ?? "")
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToList();
+        foreach (var (group, i) in chmods.Select((g, i) => (g, i)).Reverse())
         {
-            postActions.Insert(0, new JsonObject
+            var executables = group.Select(f => ChmodPattern(f.OutputPath, manifest)).Distinct().Order(StringComparer.Ordinal).ToList();
+            var action = new JsonObject
             {
-                ["id"] = "make-scripts-executable",
+                ["id"] = chmods.Count == 1 ? "make-scripts-executable" : $"make-scripts-executable-{i + 1}",
                 ["description"] = "Restores the executable bit on scripts (lost in NuGet packages).",
                 ["actionId"] = EngineConventions.ChmodActionId.ToUpperInvariant(),
                 ["continueOnError"] = true,
                 ["args"] = new JsonObject { ["+x"] = new JsonArray(executables.Select(p => (JsonNode)p!).ToArray()) },
                 ["manualInstructions"] = new JsonArray(new JsonObject { ["text"] = $"Run 'chmod +x {string.Join(" ", executables)}'" }),
-            });
+            };
+            if (group.Key.Length > 0)
+            {
+                action["condition"] = group.Key;
+            }
+
+            postActions.Insert(0, action);
         }
 
         manifest["postActions"] = postActions;
         return manifest;
+    }
+
+    /// <summary>A box in the engine's condition language, or null when it holds for every combination.</summary>
+    private static string? EngineCondition(IReadOnlyDictionary<string, IReadOnlySet<string>> box, OptionModel options)
+    {
+        var clauses = options.Options.Where(o => ValueBox.Values(box, o.Name, options).Count < o.Values.Count)
+            .Select(o => OptionRule.Disjunction(o.Name, ValueBox.Values(box, o.Name, options), options)).ToList();
+        return clauses.Count == 0 ? null : string.Join(" && ", clauses);
     }
 
     /// <summary>

@@ -1,7 +1,13 @@
 namespace MlopsTemplates.Authoring;
 
-/// <summary>An output file of the staged template: static content or a rendered variant, and when it is emitted.</summary>
-public sealed record PlannedFile(string OutputPath, string Origin, bool Executable, VariantCondition Condition, StaticFile? Static, Variant? Variant);
+/// <summary>
+/// An output file of the staged template: static content or a rendered variant, when it is emitted, and the scope
+/// of its origin (the source's <c>only</c>, which every variant of the source lies in; empty for a static file).
+/// </summary>
+public sealed record PlannedFile(string OutputPath, string Origin, bool Executable, VariantCondition Condition, StaticFile? Static, Variant? Variant)
+{
+    public IReadOnlyDictionary<string, IReadOnlySet<string>> Scope { get; init; } = OptionModel.Everything;
+}
 
 /// <summary>
 /// Everything the staged template will contain, checked against the valid option space: the template engine would
@@ -41,7 +47,7 @@ public sealed class TemplatePlan
                           string.Join("; ", rules.Select(r => $"rule {r.Number}, {r.Summary}"))));
                 }
 
-                files.AddRange(variants.Select(v => new PlannedFile(v.OutputPath, v.SourcePath, v.Executable, v.Condition, null, v)));
+                files.AddRange(variants.Select(v => new PlannedFile(v.OutputPath, v.SourcePath, v.Executable, v.Condition, null, v) { Scope = source.FrontMatter.Only }));
             }
             catch (AuthoringException e)
             {

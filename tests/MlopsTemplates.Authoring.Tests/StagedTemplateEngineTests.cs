@@ -62,6 +62,28 @@ public sealed class StagedTemplateEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_script_only_some_values_emit_gets_its_run_bit_and_no_failed_post_action_where_it_is_absent()
+    {
+        sandbox.Write("deploy.sh.sbn", "+++\noutput = \"deploy.sh\"\nonly = { ci: \"github\" }\nexecutable = true\n+++\n#!/bin/sh\n");
+        sandbox.Write("run.sh", "#!/bin/sh\n", executable: true);
+        sandbox.Author();
+        await DotnetNewAsync("install", sandbox.StagedDirectory);
+
+        foreach (var ci in new[] { "github", "none" })
+        {
+            var output = Path.Combine(sandbox.Root, $"out-chmod-{ci}");
+            var result = await DotnetNewAsync("sandbox-sample", "-n", "MyApp", "-o", output, "--ci", ci, "--no-update-check");
+
+            var said = result.StandardOutput + result.StandardError;
+            Assert.DoesNotContain("Unable", said, StringComparison.Ordinal);
+            Assert.DoesNotContain("failed", said, StringComparison.OrdinalIgnoreCase);
+            Assert.True(TemplateFolder.IsExecutable(Path.Combine(output, "run.sh")), "run.sh lost its run bit");
+            Assert.Equal(ci == "github", File.Exists(Path.Combine(output, "deploy.sh")));
+            Assert.True(ci != "github" || TemplateFolder.IsExecutable(Path.Combine(output, "deploy.sh")), "deploy.sh lost its run bit");
+        }
+    }
+
+    [Fact]
     public async Task Help_shows_every_rule_with_what_to_choose_instead_and_hides_the_rule_parameter()
     {
         await InstallWithRuleAsync();

@@ -33,7 +33,7 @@ public sealed class TemplateAuthorTests : IDisposable
     }
 
     [Fact]
-    public void Disjoint_sources_for_one_path_are_fine_and_each_variant_sits_in_the_source_of_its_narrowest_option()
+    public void Disjoint_sources_for_one_path_are_fine_and_each_variant_sits_in_the_source_of_a_default_it_rules_out()
     {
         sandbox.Write("ci-github.sbn", "+++\noutput = \"ci.yml\"\nonly = { ci: \"github\" }\nvary = [\"cloud\"]\n+++\ngithub {{ cloud }}");
         sandbox.Write("ci-gitlab.sbn", "+++\noutput = \"ci.yml\"\nonly = { ci: \"gitlab\" }\n+++\ngitlab");
@@ -41,11 +41,13 @@ public sealed class TemplateAuthorTests : IDisposable
         var result = sandbox.Author();
 
         Assert.Equal(3, result.Variants);
-        // ci narrows most (one value of three): one source per ci value; cloud values (local 0, aws 1) are ruled out by name.
+        // A variant goes to the source of a default it rules out (github with aws: cloud=aws; gitlab: ci=gitlab), else of
+        // its narrowest option (github with local: ci, one value of three); other values (ci: github 0, gitlab 1,
+        // none 2; cloud: local 0, aws 1) are ruled out by name.
         Assert.Equal(
-            ["_variants/0/c00001~cloud.1~_", "_variants/0/c00002~cloud.0~_", "_variants/1/c00003~_"],
+            ["_variants/0/c00001~cloud.1~_", "_variants/1/c00002~ci.1~ci.2~_", "_variants/2/c00003~_"],
             sandbox.StagedFilesFor("ci.yml"));
-        Assert.Equal(["(ci == \"github\")", "(ci == \"gitlab\")"], sandbox.StagedManifest()["sources"]!.AsArray().Select(s => (string?)s!["condition"]));
+        Assert.Equal(["(ci == \"github\")", "(cloud == \"aws\")", "(ci == \"gitlab\")"], sandbox.StagedManifest()["sources"]!.AsArray().Select(s => (string?)s!["condition"]));
     }
 
     [Fact]
@@ -58,12 +60,11 @@ public sealed class TemplateAuthorTests : IDisposable
 
         Assert.Equal(12, result.Variants);
         var sources = sandbox.StagedManifest()["sources"]!.AsArray();
-        Assert.Equal(["(ci == \"github\")", "(ci == \"gitlab\")", "(ci == \"none\")"], sources.Select(s => (string?)s!["condition"]));
-        foreach (var source in sources)
-        {
-            Assert.Equal(["cloud == \"local\"", "cloud == \"aws\""], source!["modifiers"]!.AsArray().Select(m => (string?)m!["condition"]));
-            Assert.Equal("*~cloud.1~*", (string?)source["modifiers"]![1]!["exclude"]![0]);
-        }
+        Assert.Equal(["(ci == \"github\")", "(cloud == \"aws\")", "(ci == \"gitlab\")", "(ci == \"none\")"], sources.Select(s => (string?)s!["condition"]));
+        Assert.Equal(
+            ["cloud == \"aws\"", "ci == \"gitlab\" ci == \"none\"", "cloud == \"local\" cloud == \"aws\"", "cloud == \"local\" cloud == \"aws\""],
+            sources.Select(s => string.Join(" ", s!["modifiers"]!.AsArray().Select(m => (string?)m!["condition"]))));
+        Assert.Equal("*~cloud.1~*", (string?)sources[0]!["modifiers"]![0]!["exclude"]![0]);
     }
 
     [Fact]

@@ -22,6 +22,20 @@ public sealed partial class ReadmeTests
     }
 
     [Fact]
+    public void Rules_table_lists_every_rule_of_rules_json()
+    {
+        var table = Readme[Readme.IndexOf("<!-- rules:start", StringComparison.Ordinal)..Readme.IndexOf("<!-- rules:end", StringComparison.Ordinal)];
+        var documented = table.Split('\n').Where(l => l.StartsWith("| `--", StringComparison.Ordinal)).Select(l => l.Trim()).ToList();
+        var declared = TemplateOptions.Model.Rules.Select(r => $"| {Flags(r.When)} | {Flags(r.Requires)} | {r.Message} |").ToList();
+
+        Assert.Equal(declared, documented);
+    }
+
+    /// <summary>A rule's side as the README writes it: <c>`--orchestrator argo, kubeflow`</c>, options joined by "and".</summary>
+    private static string Flags(IReadOnlyDictionary<string, IReadOnlySet<string>> box) =>
+        string.Join(" and ", box.Select(kv => $"`--{kv.Key} {string.Join(", ", TemplateOptions.Model.ByName[kv.Key].Values.Where(kv.Value.Contains))}`"));
+
+    [Fact]
     public void Ci_runs_the_two_commands_the_readme_gives_line_for_line()
     {
         var ci = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, ".ci", "run"));
