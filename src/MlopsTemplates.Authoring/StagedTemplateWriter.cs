@@ -11,8 +11,9 @@ namespace MlopsTemplates.Authoring;
 /// <remarks>
 /// The engine pays for every condition it evaluates (about half a millisecond each, twice per run) and for every file
 /// in every source it uses (listed and matched against the renames, twice per run), so neither may grow with variants.
-/// Files are grouped into sources by the one option value set that most narrows them (their "home"): a source whose
-/// condition is false is skipped whole, so unchosen variants are never listed. Within a source, each staged file's name
+/// Files are grouped into sources by one option value set they need (their "home": one that rules out a default if
+/// there is one, else the narrowest): a source whose condition is false is skipped whole, so unchosen variants are
+/// never listed, and the default repository lists only the files it writes. Within a source, each staged file's name
 /// lists the values of other options its condition rules out, and one modifier per such value excludes, when that
 /// value is chosen, every file ruling it out. A file survives exactly when its condition holds, because conditions are
 /// products of value sets (a condition that is not one is staged as one copy per disjoint term). The conditions the
