@@ -88,7 +88,6 @@ public static class TrustSetup
     public static IReadOnlyDictionary<string, string> FilledCloud(string cloud) =>
         new Dictionary<string, string>(CloudEnv.FilledIn(cloud))
         {
-            ["GCP_PROJECT_NUMBER"] = GcpProjectNumber,
             ["MODEL_STORE_URI"] = cloud switch { "aws" => "s3://churn-model-models/store", "azure" => "az://models/store", _ => "gs://churn-model-models/store" },
         };
 
