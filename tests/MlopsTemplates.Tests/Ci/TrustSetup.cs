@@ -66,7 +66,8 @@ public static class TrustSetup
             ["DEPLOY_PROD"] = $"{JenkinsProject}job/main/",
         },
         // What Azure DevOps shows on each service connection (infra/setup-ci-azure.sh writes them into the data file).
-        "azure" => Boundaries.ToDictionary(b => b, b => $"/eid1/c/pub/t/Lk5jii8LHU-c5ee9HzpcfA/a/{b.ToLowerInvariant()}/sc/org/{b.ToLowerInvariant()}-connection"),
+        // As long as real ones (longer than the 127 bytes Google keeps of a subject).
+        "azure" => Boundaries.ToDictionary(b => b, b => $"/eid1/c/pub/t/L05qii8LHU-c5ee9HzpcfA/a/{b.ToLowerInvariant()}AbCdEfGhIjKlMnOpQr/sc/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e/5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"),
         _ => throw new ArgumentOutOfRangeException(nameof(ci), ci, "no CI"),
     };
 

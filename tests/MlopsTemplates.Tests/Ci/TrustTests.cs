@@ -157,14 +157,19 @@ public sealed partial class TrustTests(TemplatePackFixture fixture) : IClassFixt
             var pool = $"projects/{TrustSetup.GcpProjectNumber}/locations/global/workloadIdentityPools/churn-model-ci";
             foreach (var boundary in kubernetes ? TrustSetup.Boundaries : TrustSetup.Boundaries[..2])
             {
+                // google.subject is the boundary's label (the first boundary presenting the same subject).
                 var subject = TrustSetup.Subjects(scenario.Ci)[boundary];
-                var expected = subject.EndsWith('*')
-                    ? $"principalSet://iam.googleapis.com/{pool}/attribute.pull_request/true"
-                    : $"principal://iam.googleapis.com/{pool}/subject/{subject}";
+                var label = TrustSetup.Boundaries.First(b => TrustSetup.Subjects(scenario.Ci)[b] == subject).ToLowerInvariant().Replace('_', '-');
+                var expected = $"principal://iam.googleapis.com/{pool}/subject/{label}";
+                Assert.Contains($"'{label}'", TrustRun.Flag(provider, "--attribute-mapping"), StringComparison.Ordinal);
                 var account = boundary is "PR" or "MAIN" ? $"churn-model-ci-{boundary.ToLowerInvariant()}" : $"churn-model-{boundary.ToLowerInvariant().Replace('_', '-')}";
                 Assert.Equal([expected], members[account]);
                 Assert.Contains(subject.TrimEnd('*'), TrustRun.Flag(provider, "--attribute-condition"), StringComparison.Ordinal);
             }
+
+            // A prefix tested first would label main's tokens (which GitLab's pull-request prefix matches) as pr.
+            var mapping = TrustRun.Flag(provider, "--attribute-mapping")!;
+            Assert.True(!mapping.Contains("startsWith(", StringComparison.Ordinal) || mapping.LastIndexOf(" == '", StringComparison.Ordinal) < mapping.IndexOf("startsWith(", StringComparison.Ordinal), $"{scenario}: {mapping}");
         }
 
         if (kubernetes)
