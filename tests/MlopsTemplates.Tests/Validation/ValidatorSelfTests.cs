@@ -31,6 +31,7 @@ public sealed class ValidatorSelfTests
         ["mlproject-check"] = new(Validators.MlProject, "mlproject/good/MLproject", "mlproject/bad/MLproject", ["exactly one of python_env", "{seed}"]),
         ["yamllint"] = new(Validators.Yamllint, "yamllint/good.yml", "yamllint/bad.yml", ["key-duplicates", "(truthy)"]),
         ["shellcheck"] = new(Validators.Shellcheck, "shellcheck/good.sh", "shellcheck/bad.sh", ["SC2045"]),
+        ["cfn-lint"] = new(Validators.CfnLint, "cloudformation/good.yaml", "cloudformation/bad.yaml", [":W2001:", ":E3530:", ":E3002:", ":E6101:"]),
     };
 
     public static TheoryData<string> CaseNames => new(Cases.Keys);
@@ -73,6 +74,14 @@ public sealed class ValidatorSelfTests
             ["-"],
             standardInput: broken,
             expectedFragments: ["<stdin>:", "must have required property selector", "containerPort must be integer"]);
+    }
+
+    [SkippableFact]
+    public async Task Cfn_lint_on_a_missing_template_is_an_error_not_a_verdict()
+    {
+        var result = await Validators.CfnLint.RunAsync(["does-not-exist.yaml"], Fixtures);
+
+        Assert.True(result.Verdict == Verdict.Error, $"expected an error of the run, not a verdict:{Environment.NewLine}{result}");
     }
 
     [Fact]

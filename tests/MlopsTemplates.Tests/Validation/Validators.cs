@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using MlopsTemplates.Tests.Infrastructure;
 
 namespace MlopsTemplates.Tests.Validation;
@@ -7,7 +8,7 @@ namespace MlopsTemplates.Tests.Validation;
 /// <c>file:line: message</c> lines, anything else an error of the tool), except yamllint and shellcheck, which are
 /// judged by their own exit codes.
 /// </summary>
-public static class Validators
+public static partial class Validators
 {
     public const string JavaHome = "/usr/lib/jvm/java-17-openjdk-amd64";
 
@@ -69,6 +70,20 @@ public static class Validators
         [OnPath("shellcheck")],
         r => r.ExitCode switch { 0 => Verdict.Valid, 1 => Verdict.Invalid, _ => Verdict.Error });
 
+    /// <summary>
+    /// cfn-lint (AWS CloudFormation Linter, from the pyenv Python on PATH) with its default rules: errors and warnings
+    /// both fail. A file it cannot open (E0003) is an error of the run, not a verdict on a template.
+    /// </summary>
+    public static Validator CfnLint { get; } = new(
+        "cfn-lint",
+        "cfn-lint",
+        ["--format", "parseable"],
+        [OnPath("cfn-lint")],
+        r => r.ExitCode == 0 ? Verdict.Valid
+            : r.Output.Contains(":E0003:", StringComparison.Ordinal) || r.Output.Contains("could not be processed", StringComparison.Ordinal) ? Verdict.Error
+            : (r.ExitCode & 0b1110) != 0 && CfnLintFinding().IsMatch(r.StandardOutput) ? Verdict.Invalid
+            : Verdict.Error);
+
     /// <summary>A SchemaStore schema by name: dvc, kustomization, compose, azure-pipelines, gitlab-ci, github-workflow, dependabot, ...</summary>
     public static Validator Schema(string schema) =>
         new($"schema:{schema}", "node", [Path.Combine(Folder, "bin", "schema.mjs"), "--schema", schema], NodeRequirements("ajv", "schemastore"), ByContract);
@@ -113,4 +128,8 @@ public static class Validators
         new(program, () => (Environment.GetEnvironmentVariable("PATH") ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Any(dir => File.Exists(Path.Combine(dir, program))));
+
+    /// <summary>One finding of <c>cfn-lint --format parseable</c>: <c>file:line:col:endline:endcol:RULE:message</c>.</summary>
+    [GeneratedRegex(@"^.+:\d+:\d+:\d+:\d+:[EW]\d{4}:", RegexOptions.Multiline)]
+    private static partial Regex CfnLintFinding();
 }
