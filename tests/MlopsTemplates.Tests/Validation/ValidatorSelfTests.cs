@@ -23,6 +23,7 @@ public sealed class ValidatorSelfTests
         ["schema:gitlab-ci"] = new(Validators.Schema("gitlab-ci"), "schema/gitlab-ci/good.yaml", "schema/gitlab-ci/bad.yaml", ["/test/script must be string or array"]),
         ["schema:dependabot"] = new(Validators.Schema("dependabot"), "schema/dependabot/good.yaml", "schema/dependabot/bad.yaml", ["/updates/0/schedule/interval"]),
         ["k8s-models"] = new(Validators.KubernetesModels, "k8s-models/good.yaml", "k8s-models/bad.yaml", ["unknown kind Ingres", "/spec/replicas must be integer"]),
+        ["k8s-strict"] = new(Validators.KubernetesStrict, "k8s-strict/good.yaml", "k8s-strict/bad.yaml", ["unknown field /metadata/lables", "unknown field /spec/backofLimit", "securityContext/readOnlyRootFileSystem"]),
         ["dockerfile-lint"] = new(Validators.Dockerfile, "dockerfile/good.Dockerfile", "dockerfile/bad.Dockerfile", ["MAINTAINER has been deprecated", "Invalid containerPort"]),
         ["ruff"] = new(Validators.Ruff, "ruff/good", "ruff/bad", ["F821", "I001", "UP006", "B006"]),
         ["gitlab-ci-local"] = new(Validators.GitLabCi, "gitlab-ci/good", "gitlab-ci/bad", ["stage:tests not found"]),
@@ -35,7 +36,7 @@ public sealed class ValidatorSelfTests
 
     public static TheoryData<string> CaseNames => new(Cases.Keys);
 
-    public static TheoryData<string> ContractValidators => new(Cases.Where(c => c.Key.StartsWith("schema:", StringComparison.Ordinal) || c.Value.Validator.Name is "github-workflow" or "actionlint" or "k8s-models" or "dockerfile-lint" or "jenkinsfile-check" or "mlproject-check").Select(c => c.Key).Where(k => k != "jenkinsfile-check (syntax)"));
+    public static TheoryData<string> ContractValidators => new(Cases.Where(c => c.Key.StartsWith("schema:", StringComparison.Ordinal) || c.Value.Validator.Name is "github-workflow" or "actionlint" or "k8s-models" or "k8s-strict" or "dockerfile-lint" or "jenkinsfile-check" or "mlproject-check").Select(c => c.Key).Where(k => k != "jenkinsfile-check (syntax)"));
 
     [SkippableTheory]
     [MemberData(nameof(CaseNames))]

@@ -24,6 +24,9 @@ public static class Validators
     /// <summary>Every object of multi-document YAML files (or stdin, <c>-</c>) against the Kubernetes OpenAPI schemas.</summary>
     public static Validator KubernetesModels { get; } = Node("k8s-models", "k8s-models.mjs", "kubernetes-models");
 
+    /// <summary>Unknown fields are errors (kubeconform -strict): every object against its closed OpenAPI schema (release-1.36).</summary>
+    public static Validator KubernetesStrict { get; } = Node("k8s-strict", "k8s-strict.mjs", "@kubernetes/client-node");
+
     /// <summary>dockerfile-utils lint, every check on.</summary>
     public static Validator Dockerfile { get; } = Node("dockerfile-lint", "dockerfile-lint.mjs", "dockerfile-utils");
 
