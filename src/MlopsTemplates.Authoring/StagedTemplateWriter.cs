@@ -116,22 +116,94 @@ public static class StagedTemplateWriter
 
         var postActions = manifest["postActions"]?.AsArray() ?? [];
         manifest.Remove("postActions");
-        var executables = plan.Files.Where(f => f.Executable).Select(f => ChmodPattern(f.OutputPath, manifest)).Distinct().OrderBy(p => p, StringComparer.Ordinal).ToList();
-        if (executables.Count > 0)
+        // One chmod action per condition under which its files exist: the engine reports every named file that was
+        // not generated as a failed post action ("Unable to apply permissions +x"), so none may name a file the
+        // chosen options leave out.
+        var executables = plan.Files.Where(f => f.Executable)
+            .GroupBy(f => ChmodPattern(f.OutputPath, manifest), StringComparer.Ordinal)
+            .Select(g => (Pattern: g.Key, Condition: EngineCondition(g.SelectMany(f => f.Condition.Terms), plan.Folder.Options)))
+            .GroupBy(e => e.Condition, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToList();
+        for (var i = executables.Count - 1; i >= 0; i--)
         {
-            postActions.Insert(0, new JsonObject
+            var patterns = executables[i].Select(e => e.Pattern).Order(StringComparer.Ordinal).ToList();
+            var action = new JsonObject
             {
-                ["id"] = "make-scripts-executable",
+                ["id"] = executables.Count == 1 ? "make-scripts-executable" : $"make-scripts-executable-{i + 1}",
                 ["description"] = "Restores the executable bit on scripts (lost in NuGet packages).",
                 ["actionId"] = EngineConventions.ChmodActionId.ToUpperInvariant(),
                 ["continueOnError"] = true,
-                ["args"] = new JsonObject { ["+x"] = new JsonArray(executables.Select(p => (JsonNode)p!).ToArray()) },
-                ["manualInstructions"] = new JsonArray(new JsonObject { ["text"] = $"Run 'chmod +x {string.Join(" ", executables)}'" }),
-            });
+                ["args"] = new JsonObject { ["+x"] = new JsonArray(patterns.Select(p => (JsonNode)p!).ToArray()) },
+                ["manualInstructions"] = new JsonArray(new JsonObject { ["text"] = $"Run 'chmod +x {string.Join(" ", patterns)}'" }),
+            };
+            if (executables[i].Key.Length > 0)
+            {
+                action["condition"] = executables[i].Key;
+            }
+
+            postActions.Insert(0, action);
         }
 
         manifest["postActions"] = postActions;
         return manifest;
+    }
+
+    /// <summary>
+    /// An engine condition true exactly where one of <paramref name="terms"/> holds, or "" for always: terms that differ
+    /// in one option are merged first and an option allowing all its values is dropped, so a script generated for every
+    /// value of the options its content varies by gets the short condition of its <c>only</c>.
+    /// </summary>
+    private static string EngineCondition(IEnumerable<IReadOnlyDictionary<string, IReadOnlySet<string>>> terms, OptionModel options)
+    {
+        var all = options.Options.ToDictionary(o => o.Name, o => o.Values.ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+        var merged = terms.Select(t => t.Where(kv => !kv.Value.SetEquals(all[kv.Key])).ToDictionary(kv => kv.Key, kv => kv.Value.ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal)).ToList();
+        bool Same(Dictionary<string, HashSet<string>> a, Dictionary<string, HashSet<string>> b, string except) =>
+            a.Keys.Union(b.Keys).All(k => k == except || (a.TryGetValue(k, out var x) && b.TryGetValue(k, out var y) && x.SetEquals(y)));
+        for (var changed = true; changed;)
+        {
+            changed = false;
+            for (var i = 0; i < merged.Count && !changed; i++)
+            {
+                for (var j = i + 1; j < merged.Count && !changed; j++)
+                {
+                    var option = merged[i].Keys.Union(merged[j].Keys).FirstOrDefault(k => Same(merged[i], merged[j], k));
+                    if (option is null && merged[i].Keys.Union(merged[j].Keys).Any())
+                    {
+                        continue;
+                    }
+
+                    // Equal except in one option: one term, with the union of both value sets there.
+                    var (keep, drop) = (merged[i], merged[j]);
+                    if (option is not null)
+                    {
+                        if (keep.TryGetValue(option, out var kept) && drop.TryGetValue(option, out var dropped))
+                        {
+                            kept.UnionWith(dropped);
+                            if (kept.SetEquals(all[option]))
+                            {
+                                keep.Remove(option);
+                            }
+                        }
+                        else
+                        {
+                            keep.Remove(option);
+                        }
+                    }
+
+                    merged.RemoveAt(j);
+                    changed = true;
+                }
+            }
+        }
+
+        if (merged.Any(t => t.Count == 0))
+        {
+            return "";
+        }
+
+        return string.Join(" || ", merged.Select(t => "(" + string.Join(" && ", t.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => "(" + string.Join(" || ", kv.Value.Order(StringComparer.Ordinal).Select(v => $"{kv.Key} == \"{v}\"")) + ")")) + ")"));
     }
 
     /// <summary>
