@@ -19,6 +19,7 @@ public sealed class ValidatorSelfTests
         ["schema:dvc"] = new(Validators.Schema("dvc"), "schema/dvc/good.yaml", "schema/dvc/bad.yaml", ["/stages/train/deps must be array"]),
         ["schema:kustomization"] = new(Validators.Schema("kustomization"), "schema/kustomization/good.yaml", "schema/kustomization/bad.yaml", ["/replicas/0/count must be number"]),
         ["schema:compose"] = new(Validators.Schema("compose"), "schema/compose/good.yaml", "schema/compose/bad.yaml", ["healthcheck/interval must match format \"duration\""]),
+        ["schema:compose-go"] = new(Validators.ComposeGo, "schema/compose/good.yaml", "schema/compose/bad.yaml", ["/depends_on/mlflow/condition must be one of", "/ports must be array"]),
         ["schema:azure-pipelines"] = new(Validators.Schema("azure-pipelines"), "schema/azure-pipelines/good.yaml", "schema/azure-pipelines/bad.yaml", ["\"scrip\""]),
         ["schema:gitlab-ci"] = new(Validators.Schema("gitlab-ci"), "schema/gitlab-ci/good.yaml", "schema/gitlab-ci/bad.yaml", ["/test/script must be string or array"]),
         ["schema:dependabot"] = new(Validators.Schema("dependabot"), "schema/dependabot/good.yaml", "schema/dependabot/bad.yaml", ["/updates/0/schedule/interval"]),

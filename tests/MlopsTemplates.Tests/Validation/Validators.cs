@@ -77,6 +77,18 @@ public static class Validators
         new($"schema:{schema}", "node", [Path.Combine(Folder, "bin", "schema.mjs"), "--schema", schema], NodeRequirements("ajv", "schemastore"), ByContract);
 
     /// <summary>
+    /// The compose-go v2.13.0 schema (what <c>docker compose</c> validates with) from shared/schemas
+    /// (<see cref="RepositoryPaths.SharedSchemas"/>), never copied into this repository.
+    /// </summary>
+    public static Validator ComposeGo { get; } = new(
+        "schema:compose-go",
+        "node",
+        [Path.Combine(Folder, "bin", "schema.mjs"), "--schema", "compose-go"],
+        [.. NodeRequirements("ajv"), new Requirement($"the compose-go schema in {RepositoryPaths.SharedSchemas}", () => Directory.Exists(Path.Combine(RepositoryPaths.SharedSchemas, "compose")))],
+        ByContract,
+        new Dictionary<string, string?> { ["MLOPS_SHARED_SCHEMAS"] = RepositoryPaths.SharedSchemas });
+
+    /// <summary>
     /// Renders a kustomize directory with <c>kubectl kustomize</c> (failing the test if it cannot) and validates every
     /// rendered object with kubernetes-models. Returns the rendered YAML for further assertions.
     /// </summary>
