@@ -62,6 +62,9 @@ public sealed class KubernetesCase : IXunitSerializable
     /// <summary>The cases with a model service (Deployment, Service, HPA, PDB, Ingress).</summary>
     public static TheoryData<KubernetesCase> WithService { get; } = new(Cases.Where(c => c.HasService));
 
+    /// <summary>The cases with an MLflow tracking server component.</summary>
+    public static TheoryData<KubernetesCase> WithTracking { get; } = new(Cases.Where(c => c.HasTracking));
+
     public void Deserialize(IXunitSerializationInfo info)
     {
         Name = info.GetValue<string>(nameof(Name));

@@ -10,7 +10,7 @@ namespace MlopsTemplates.Tests.Kubernetes;
 /// </summary>
 public sealed class RenderedKustomizations
 {
-    public static readonly string[] Kustomizations = ["k8s/base", "k8s/overlays/dev", "k8s/overlays/prod"];
+    public static readonly string[] Kustomizations = ["k8s/bootstrap", "k8s/base", "k8s/overlays/dev", "k8s/overlays/prod"];
 
     private static readonly ConcurrentDictionary<string, Lazy<Task<RenderedKustomizations>>> Cache = new();
 

@@ -19,10 +19,12 @@ public sealed class ValidatorSelfTests
         ["schema:dvc"] = new(Validators.Schema("dvc"), "schema/dvc/good.yaml", "schema/dvc/bad.yaml", ["/stages/train/deps must be array"]),
         ["schema:kustomization"] = new(Validators.Schema("kustomization"), "schema/kustomization/good.yaml", "schema/kustomization/bad.yaml", ["/replicas/0/count must be number"]),
         ["schema:compose"] = new(Validators.Schema("compose"), "schema/compose/good.yaml", "schema/compose/bad.yaml", ["healthcheck/interval must match format \"duration\""]),
+        ["schema:compose-go"] = new(Validators.ComposeGo, "schema/compose/good.yaml", "schema/compose/bad.yaml", ["/depends_on/mlflow/condition must be one of", "/ports must be array"]),
         ["schema:azure-pipelines"] = new(Validators.Schema("azure-pipelines"), "schema/azure-pipelines/good.yaml", "schema/azure-pipelines/bad.yaml", ["\"scrip\""]),
         ["schema:gitlab-ci"] = new(Validators.Schema("gitlab-ci"), "schema/gitlab-ci/good.yaml", "schema/gitlab-ci/bad.yaml", ["/test/script must be string or array"]),
         ["schema:dependabot"] = new(Validators.Schema("dependabot"), "schema/dependabot/good.yaml", "schema/dependabot/bad.yaml", ["/updates/0/schedule/interval"]),
         ["k8s-models"] = new(Validators.KubernetesModels, "k8s-models/good.yaml", "k8s-models/bad.yaml", ["unknown kind Ingres", "/spec/replicas must be integer"]),
+        ["k8s-strict"] = new(Validators.KubernetesStrict, "k8s-strict/good.yaml", "k8s-strict/bad.yaml", ["unknown field /metadata/lables", "unknown field /spec/backofLimit", "securityContext/readOnlyRootFileSystem"]),
         ["dockerfile-lint"] = new(Validators.Dockerfile, "dockerfile/good.Dockerfile", "dockerfile/bad.Dockerfile", ["MAINTAINER has been deprecated", "Invalid containerPort"]),
         ["ruff"] = new(Validators.Ruff, "ruff/good", "ruff/bad", ["F821", "I001", "UP006", "B006"]),
         ["gitlab-ci-local"] = new(Validators.GitLabCi, "gitlab-ci/good", "gitlab-ci/bad", ["stage:tests not found"]),
@@ -36,7 +38,7 @@ public sealed class ValidatorSelfTests
 
     public static TheoryData<string> CaseNames => new(Cases.Keys);
 
-    public static TheoryData<string> ContractValidators => new(Cases.Where(c => c.Key.StartsWith("schema:", StringComparison.Ordinal) || c.Value.Validator.Name is "github-workflow" or "actionlint" or "k8s-models" or "dockerfile-lint" or "jenkinsfile-check" or "mlproject-check").Select(c => c.Key).Where(k => k != "jenkinsfile-check (syntax)"));
+    public static TheoryData<string> ContractValidators => new(Cases.Where(c => c.Key.StartsWith("schema:", StringComparison.Ordinal) || c.Value.Validator.Name is "github-workflow" or "actionlint" or "k8s-models" or "k8s-strict" or "dockerfile-lint" or "jenkinsfile-check" or "mlproject-check").Select(c => c.Key).Where(k => k != "jenkinsfile-check (syntax)"));
 
     [SkippableTheory]
     [MemberData(nameof(CaseNames))]

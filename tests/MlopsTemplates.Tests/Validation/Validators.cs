@@ -25,6 +25,9 @@ public static partial class Validators
     /// <summary>Every object of multi-document YAML files (or stdin, <c>-</c>) against the Kubernetes OpenAPI schemas.</summary>
     public static Validator KubernetesModels { get; } = Node("k8s-models", "k8s-models.mjs", "kubernetes-models");
 
+    /// <summary>Unknown fields are errors (kubeconform -strict): every object against its closed OpenAPI schema (release-1.36).</summary>
+    public static Validator KubernetesStrict { get; } = Node("k8s-strict", "k8s-strict.mjs", "@kubernetes/client-node");
+
     /// <summary>dockerfile-utils lint, every check on.</summary>
     public static Validator Dockerfile { get; } = Node("dockerfile-lint", "dockerfile-lint.mjs", "dockerfile-utils");
 
@@ -87,6 +90,18 @@ public static partial class Validators
     /// <summary>A SchemaStore schema by name: dvc, kustomization, compose, azure-pipelines, gitlab-ci, github-workflow, dependabot, ...</summary>
     public static Validator Schema(string schema) =>
         new($"schema:{schema}", "node", [Path.Combine(Folder, "bin", "schema.mjs"), "--schema", schema], NodeRequirements("ajv", "schemastore"), ByContract);
+
+    /// <summary>
+    /// The compose-go v2.13.0 schema (what <c>docker compose</c> validates with) from shared/schemas
+    /// (<see cref="RepositoryPaths.SharedSchemas"/>), never copied into this repository.
+    /// </summary>
+    public static Validator ComposeGo { get; } = new(
+        "schema:compose-go",
+        "node",
+        [Path.Combine(Folder, "bin", "schema.mjs"), "--schema", "compose-go"],
+        [.. NodeRequirements("ajv"), new Requirement($"the compose-go schema in {RepositoryPaths.SharedSchemas}", () => Directory.Exists(Path.Combine(RepositoryPaths.SharedSchemas, "compose")))],
+        ByContract,
+        new Dictionary<string, string?> { ["MLOPS_SHARED_SCHEMAS"] = RepositoryPaths.SharedSchemas });
 
     /// <summary>
     /// Renders a kustomize directory with <c>kubectl kustomize</c> (failing the test if it cannot) and validates every

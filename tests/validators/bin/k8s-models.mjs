@@ -2,8 +2,8 @@
 // Validates every Kubernetes object of (multi-document) YAML files against the OpenAPI schemas of
 // the Kubernetes API, through kubernetes-models: missing required fields and wrong types. `-`
 // reads stdin, e.g. `kubectl kustomize k8s/overlays/dev | node k8s-models.mjs -`.
-import { run, problem, requireFiles, readInput } from "../lib/contract.mjs";
-import { loadDocuments } from "../lib/yaml-documents.mjs";
+import { run, problem } from "../lib/contract.mjs";
+import { checkObjects } from "../lib/kube-objects.mjs";
 
 async function modelFor(apiVersion, kind) {
   if (!/^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(apiVersion)) return undefined;
@@ -16,43 +16,23 @@ async function modelFor(apiVersion, kind) {
   }
 }
 
-await run("k8s-models.mjs <file.yaml|->...", async (args) => {
-  const problems = [];
-  let objects = 0;
-  for (const file of requireFiles(args, { allowStdin: true })) {
-    const name = file === "-" ? "<stdin>" : file;
-    const { documents, problems: syntax } = loadDocuments(name, readInput(file));
-    problems.push(...syntax);
-    for (const document of documents) {
-      const object = document.value;
-      if (object === null || object === undefined) continue;
-      if (typeof object !== "object" || Array.isArray(object)) {
-        problems.push(problem(name, "document is not a Kubernetes object (a mapping)", document.line));
-        continue;
-      }
-      objects++;
-      const { apiVersion, kind } = object;
-      const label = `${kind ?? "?"}/${object.metadata?.name ?? "?"}`;
-      if (typeof apiVersion !== "string" || typeof kind !== "string") {
-        problems.push(problem(name, `${label}: apiVersion and kind are required`, document.line));
-        continue;
-      }
-      const Model = await modelFor(apiVersion, kind);
-      if (!Model) {
-        problems.push(problem(name, `${label}: unknown kind ${kind} in ${apiVersion}`, document.line));
-        continue;
-      }
-      try {
-        new Model(object).validate();
-      } catch (error) {
-        if (!Array.isArray(error.errors)) throw error;
-        for (const e of error.errors) {
-          const detail = e.params?.additionalProperty ? ` "${e.params.additionalProperty}"` : "";
-          problems.push(problem(name, `${label}: ${e.instancePath || "/"} ${e.message}${detail}`, document.lineOf(e.instancePath)));
-        }
-      }
+await run("k8s-models.mjs <file.yaml|->...", (args) =>
+  checkObjects(args, async (object, { file, label, document }) => {
+    const { apiVersion, kind } = object;
+    if (typeof apiVersion !== "string" || typeof kind !== "string") {
+      return [problem(file, `${label}: apiVersion and kind are required`, document.line)];
     }
-  }
-  if (objects === 0 && problems.length === 0) problems.push(problem(args.join(" "), "no Kubernetes objects found"));
-  return problems;
-});
+    const Model = await modelFor(apiVersion, kind);
+    if (!Model) return [problem(file, `${label}: unknown kind ${kind} in ${apiVersion}`, document.line)];
+    try {
+      new Model(object).validate();
+      return [];
+    } catch (error) {
+      if (!Array.isArray(error.errors)) throw error;
+      return error.errors.map((e) => {
+        const detail = e.params?.additionalProperty ? ` "${e.params.additionalProperty}"` : "";
+        return problem(file, `${label}: ${e.instancePath || "/"} ${e.message}${detail}`, document.lineOf(e.instancePath));
+      });
+    }
+  }),
+);

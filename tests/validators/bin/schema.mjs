@@ -4,6 +4,9 @@
 import { createRequire } from "node:module";
 import Ajv from "ajv";
 import Ajv2019 from "ajv/dist/2019.js";
+import Ajv2020 from "ajv/dist/2020.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import AjvDraft04 from "ajv-draft-04";
 import addFormats from "ajv-formats";
 import { run, problem, requireFiles, readInput, UsageError } from "../lib/contract.mjs";
@@ -43,7 +46,17 @@ const schemas = {
   dependabot: { file: "dependabot-2.0.json", ajv: AjvDraft04 },
   renovate: { file: "docs.renovatebot.com/renovate-schema.json", ajv: AjvDraft04 },
   pyproject: { file: "pyproject.json", ajv: Ajv },
+  // The compose-go v2.13.0 schema (what `docker compose` itself validates with), from shared/schemas: the
+  // folder MLOPS_SHARED_SCHEMAS names (the C# harness passes RepositoryPaths.SharedSchemas).
+  "compose-go": { shared: "compose/compose-go-v2.13.0/compose-spec.json", ajv: Ajv2020, formats: composeFormats },
 };
+
+function load(spec) {
+  if (!spec.shared) return store(spec.file);
+  const root = process.env.MLOPS_SHARED_SCHEMAS;
+  if (!root) throw new UsageError("MLOPS_SHARED_SCHEMAS (the shared/schemas folder) is not set");
+  return JSON.parse(readFileSync(join(root, spec.shared), "utf8"));
+}
 
 function compile(name) {
   const spec = schemas[name];
@@ -58,7 +71,7 @@ function compile(name) {
   }
   // The draft is chosen above by the ajv class; the schemas' own $schema URIs are not always ones
   // ajv knows (compose's "http://json-schema.org/draft/2019-09/schema#", Renovate's self-reference);
-  const { $schema, ...schema } = store(spec.file);
+  const { $schema, ...schema } = load(spec);
   return ajv.compile(schema);
 }
 
