@@ -7,13 +7,13 @@ namespace MlopsTemplates.Tests.GeneratedProject;
 public sealed class GeneratedLayoutTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
 {
     [Theory]
-    [InlineData("3.10")]
     [InlineData("3.11")]
     [InlineData("3.12")]
     [InlineData("3.13")]
+    [InlineData("3.14")]
     public async Task The_python_choice_is_used_by_pyproject_image_and_mlflow_environment(string python)
     {
-        var repo = await GeneratedVariants.GetAsync(fixture.Pack, python == "3.12" ? "" : $"--python {python}");
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, python == "3.14" ? "" : $"--python {python}");
 
         Assert.Contains($"requires-python = \">={python}\"", repo.ReadText("pyproject.toml"), StringComparison.Ordinal);
         Assert.Contains($"ARG PYTHON_VERSION={python}\n", repo.ReadText("Dockerfile"), StringComparison.Ordinal);
