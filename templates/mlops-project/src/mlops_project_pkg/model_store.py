@@ -72,6 +72,10 @@ class ModelStore:
         if uri.startswith("s3://") and endpoint:
             # MinIO (--cloud local) and other S3-compatible stores.
             options["client_kwargs"] = {"endpoint_url": endpoint}
+        account = os.environ.get("AZURE_STORAGE_ACCOUNT")
+        if uri.startswith(("az://", "abfs://")) and account:
+            # The storage account of cloud.env; credentials from Azure's default chain (workload identity).
+            options.update(account_name=account, anon=False)
         self.uri = uri.rstrip("/")
         self.fs, self.root = fsspec.core.url_to_fs(self.uri, **options)
         self.root = self.root.rstrip("/")
