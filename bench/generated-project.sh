@@ -46,6 +46,8 @@ passed=$(grep -Eo '[0-9]+ passed' "$work/pytest.log")
 start=$(date +%s%N)
 "$python" -m "$package.train" >"$work/train.log" 2>&1 || { cat "$work/train.log"; exit 1; }
 train=$(seconds_since "$start")
+# The gate promotes the candidate to models/model.joblib, which the service loads (not part of the figures).
+"$python" -m "$package.evaluate" >"$work/evaluate.log" 2>&1 || { cat "$work/evaluate.log"; exit 1; }
 
 printf 'instantiate       %6ss\n' "$instantiate"
 printf 'generated tests   %6ss  (%s)\n' "$tests" "$passed"

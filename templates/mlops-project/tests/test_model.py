@@ -71,3 +71,42 @@ def test_version_changes_with_parameters_only(params):
 def test_missing_model_file_says_how_to_create_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="mlops_project_pkg.train"):
         load_model(tmp_path / "absent.joblib")
+
+
+def test_saving_replaces_the_file_whole_or_not_at_all(trained, tmp_path, monkeypatch):
+    path = trained.save(tmp_path / "model.joblib")
+    before = path.read_bytes()
+
+    def broken_dump(value, file):
+        file.write(b"half a model")
+        raise OSError("disk full")
+
+    monkeypatch.setattr("mlops_project_pkg.model.joblib.dump", broken_dump)
+    with pytest.raises(OSError, match="disk full"):
+        trained.save(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.joblib"]
+
+
+def test_a_truncated_model_file_is_a_value_error_not_a_crash(trained, tmp_path):
+    path = trained.save(tmp_path / "model.joblib")
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match="not a readable model bundle"):
+        load_model(path)
+
+
+def test_version_changes_with_the_training_code(tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    from mlops_project_pkg import model
+
+    copy = tmp_path / "mlops_project_pkg"
+    shutil.copytree(Path(model.__file__).parent, copy)
+    monkeypatch.setattr(model, "__file__", str(copy / "model.py"))
+    original = model.code_fingerprint()
+    (copy / "service_notes.py").write_text("# not training code\n")
+    assert model.code_fingerprint() == original
+    features = copy / "features.py"
+    features.write_text(features.read_text() + "\n# a change of feature code\n")
+    assert model.code_fingerprint() != original

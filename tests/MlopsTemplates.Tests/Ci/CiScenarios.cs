@@ -26,7 +26,7 @@ public static class CiScenarios
 
     private static readonly string[] Servings = ["fastapi", "flask", "none"];
 
-    private static readonly string[] Pythons = ["3.10", "3.11", "3.12", "3.13"];
+    private static readonly string[] Pythons = ["3.11", "3.12", "3.13", "3.14"];
 
     private static readonly ConcurrentDictionary<string, Lazy<Task<GeneratedRepository>>> Generated = new();
 

@@ -7,7 +7,7 @@ public sealed class StageModelTests(TemplatePackFixture fixture) : IClassFixture
 {
     public static TheoryData<CiScenario> Configurations => new(
         new CiScenario("github", "aws", "dvc", "kubernetes", "mlflow", "fastapi", "3.12"),
-        new CiScenario("github", "gcp", "none", "none", "none", "none", "3.10"),
+        new CiScenario("github", "gcp", "none", "none", "none", "none", "3.14"),
         new CiScenario("github", "local", "dvc", "kubernetes", "none", "flask", "3.13"));
 
     [Theory]

@@ -28,7 +28,8 @@ public sealed class DvcPipelineTests(TemplatePackFixture fixture) : IClassFixtur
         {
             foreach (var dep in stage.Deps)
             {
-                Assert.True(File.Exists(Path.Combine(copy, dep)), $"stage {stage.Name}: dep {dep} does not exist before the stage runs");
+                var path = Path.Combine(copy, dep);
+                Assert.True(File.Exists(path) || Directory.Exists(path), $"stage {stage.Name}: dep {dep} does not exist before the stage runs");
             }
 
             foreach (var key in stage.Params)
@@ -46,6 +47,9 @@ public sealed class DvcPipelineTests(TemplatePackFixture fixture) : IClassFixtur
                 .Where(f => !before.TryGetValue(f.Key, out var hash) || hash != f.Value)
                 .Select(f => f.Key)
                 .Where(f => !f.StartsWith(RunRecords, StringComparison.Ordinal))
+                // A directory output (models/candidate) stands for the files written under it.
+                .Select(f => stage.Outputs.FirstOrDefault(o => f.StartsWith($"{o}/", StringComparison.Ordinal)) ?? f)
+                .Distinct()
                 .Order(StringComparer.Ordinal);
 
             Assert.Equal(stage.Outputs.Order(StringComparer.Ordinal), written);
@@ -69,6 +73,24 @@ public sealed class DvcPipelineTests(TemplatePackFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_relative_local_remote_is_resolved_from_the_dvc_folder_as_dvc_config_resolves_it()
+    {
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, "");
+        var configured = DvcRemoteUrl(repo.ReadText(".dvc/config"));
+        // .dvc/config resolves a relative url against the .dvc folder; `dvc remote modify` on the command line
+        // would resolve it against the working directory, one level too high.
+        var expected = Path.GetFullPath(Path.Combine(repo.Root, ".dvc", configured));
+        Assert.StartsWith(Path.GetDirectoryName(repo.Root)! + Path.DirectorySeparatorChar, expected, StringComparison.Ordinal);
+
+        foreach (var target in new[] { "dvc-pull", "dvc-push" })
+        {
+            var dryRun = await Command.RunAsync("make", ["-n", target], repo.Root);
+
+            Assert.Contains($"dvc remote modify --local storage url \"{expected}\"", dryRun.EnsureSuccess().StandardOutput, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Data_none_has_no_dvc_files_and_runs_the_same_stages_through_make()
     {
         var copy = await GeneratedVariants.CopyAsync(fixture.Pack, "--data none");
@@ -83,6 +105,9 @@ public sealed class DvcPipelineTests(TemplatePackFixture fixture) : IClassFixtur
             Assert.True(File.Exists(Path.Combine(copy, output)), $"make pipeline did not write {output}{Environment.NewLine}{make}");
         }
     }
+
+    private static string DvcRemoteUrl(string config) =>
+        config.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("url = ", StringComparison.Ordinal))["url = ".Length..];
 
     private sealed record Stage(string Name, string Cmd, IReadOnlyList<string> Deps, IReadOnlyList<string> Params, IReadOnlyList<string> Outputs);
 

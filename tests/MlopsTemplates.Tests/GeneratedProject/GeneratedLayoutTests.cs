@@ -7,13 +7,13 @@ namespace MlopsTemplates.Tests.GeneratedProject;
 public sealed class GeneratedLayoutTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
 {
     [Theory]
-    [InlineData("3.10")]
     [InlineData("3.11")]
     [InlineData("3.12")]
     [InlineData("3.13")]
+    [InlineData("3.14")]
     public async Task The_python_choice_is_used_by_pyproject_image_and_mlflow_environment(string python)
     {
-        var repo = await GeneratedVariants.GetAsync(fixture.Pack, python == "3.12" ? "" : $"--python {python}");
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, python == "3.14" ? "" : $"--python {python}");
 
         Assert.Contains($"requires-python = \">={python}\"", repo.ReadText("pyproject.toml"), StringComparison.Ordinal);
         // An exact patch release of that Python (Kubernetes/ContainerFilesStaticTests checks the rest of the image).
@@ -58,7 +58,7 @@ public sealed class GeneratedLayoutTests(TemplatePackFixture fixture) : IClassFi
 
         Assert.True(File.Exists(Path.Combine(copy, "reports/junit.xml")), "make test wrote no reports/junit.xml");
         help.EnsureSuccess();
-        foreach (var target in new[] { "install", "lint", "format", "test", "data", "train", "evaluate", "serve", "docker-build", "docker-run", "dvc-pull", "dvc-repro", "dvc-push", "ci" })
+        foreach (var target in new[] { "install", "lock", "upgrade", "lint", "format", "test", "data", "train", "evaluate", "promote", "serve", "docker-build", "docker-run", "deploy", "dvc-pull", "dvc-repro", "dvc-push", "ci" })
         {
             Assert.Matches($@"(?m)^\s+(\x1b\[36m)?{Regex.Escape(target)}\s", help.StandardOutput);
         }

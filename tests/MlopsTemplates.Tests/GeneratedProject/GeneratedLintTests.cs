@@ -69,7 +69,7 @@ public sealed class GeneratedLintTests(TemplatePackFixture fixture) : IClassFixt
 
     [SkippableTheory]
     [InlineData("")]
-    [InlineData("--python 3.10")]
+    [InlineData("--python 3.11")]
     public async Task Mlproject_passes_the_mlproject_check_and_runs_existing_modules(string options)
     {
         var repo = await GeneratedVariants.GetAsync(fixture.Pack, options);

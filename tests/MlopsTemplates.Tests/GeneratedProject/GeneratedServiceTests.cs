@@ -19,10 +19,15 @@ public sealed class GeneratedServiceTests(TemplatePackFixture fixture) : IClassF
         {
             ["DATA_DIR"] = Path.Combine(work, "data"),
             ["MODEL_PATH"] = Path.Combine(work, "models", "model.joblib"),
+            ["CANDIDATE_DIR"] = Path.Combine(work, "models", "candidate"),
             ["REPORTS_DIR"] = Path.Combine(work, "reports"),
             ["TRACKING_DIR"] = Path.Combine(work, "runs"),
         };
-        (await GeneratedVariants.RunPythonAsync(repo.Root, ["-m", $"{GeneratedVariants.PackageName}.train"], environment)).EnsureSuccess();
+        // Training writes a candidate; the gate (evaluate) promotes it to MODEL_PATH, which the service loads.
+        foreach (var step in new[] { "train", "evaluate" })
+        {
+            (await GeneratedVariants.RunPythonAsync(repo.Root, ["-m", $"{GeneratedVariants.PackageName}.{step}"], environment)).EnsureSuccess();
+        }
         var record = FirstTestRecord(Path.Combine(work, "data", "processed", "test.csv"));
 
         await using var service = await ServiceProcess.StartAsync(repo.Root, environment);

@@ -21,7 +21,7 @@ public static class GeneratedVariants
         "",
         "--serving flask",
         "--serving none",
-        "--python 3.10",
+        "--python 3.12",
         "--python 3.11",
         "--python 3.13",
         "--tracking none",
@@ -33,7 +33,7 @@ public static class GeneratedVariants
     {
         "",
         "--serving flask",
-        "--python 3.10",
+        "--python 3.12",
         "--python 3.11",
         "--python 3.13",
         "--tracking none",

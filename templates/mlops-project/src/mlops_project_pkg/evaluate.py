@@ -1,9 +1,11 @@
-"""Evaluate the trained model on held-out data: reports/evaluation.json and plot data.
+"""The gate: evaluate the candidate on held-out data, and promote it only if it passes.
 
-    python -m mlops_project_pkg.evaluate
+    python -m mlops_project_pkg.evaluate [--candidate models/candidate]
 
-Exits non-zero when ROC AUC is below `evaluate.min_roc_auc` in params.yaml, so a pipeline
-(DVC or CI) stops before a worse model is pushed or deployed.
+Writes reports/evaluation.json and plot data, and adds the held-out metrics to the training run.
+When ROC AUC reaches `evaluate.min_roc_auc` of params.yaml, the candidate is published (model store,
+registry) and promoted atomically to models/model.joblib. Otherwise it exits 1 and changes nothing
+that is served: no file, no store entry, no registry version, no alias.
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_sc
 from mlops_project_pkg.config import Settings, load_params
 from mlops_project_pkg.data import TEST_FILE, read_csv
 from mlops_project_pkg.features import to_matrix
-from mlops_project_pkg.model import ModelBundle, load_model
+from mlops_project_pkg.model import ModelBundle
+from mlops_project_pkg.model_store import read_candidate
+from mlops_project_pkg.promote import publish
 from mlops_project_pkg.schema import CLASS_LABELS, TARGET
+from mlops_project_pkg.tracking import get_tracker
 
 log = logging.getLogger(__name__)
 
@@ -58,23 +63,28 @@ def evaluate(bundle: ModelBundle, frame: pd.DataFrame) -> tuple[dict[str, Any], 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", type=Path, help="parameters file (default: PARAMS_PATH or params.yaml)")
-    parser.add_argument("--model", type=Path, help="model file (default: MODEL_PATH)")
+    parser.add_argument("--candidate", type=Path, help="candidate folder (default: CANDIDATE_DIR, models/candidate)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
     params = load_params(args.params or settings.params_path)
-    bundle = load_model(args.model or settings.model_path)
+    candidate_dir = args.candidate or settings.candidate_dir
+    bundle, manifest = read_candidate(candidate_dir)
     metrics, roc, confusion = evaluate(bundle, read_csv(settings.processed_dir / TEST_FILE))
     reports = settings.reports_dir
     (reports / "plots").mkdir(parents=True, exist_ok=True)
     (reports / EVALUATION_FILE).write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     roc.to_csv(reports / ROC_FILE, index=False)
     confusion.to_csv(reports / CONFUSION_FILE, index=False)
-    log.info("evaluation of model %s: %s", bundle.version, metrics)
+    get_tracker(settings).log_evaluation(manifest.get("run_id"), metrics)
+    log.info("evaluation of candidate %s: %s", bundle.version, metrics)
     minimum = params["evaluate"]["min_roc_auc"]
     if metrics["roc_auc"] < minimum:
-        log.error("roc_auc %.4f is below evaluate.min_roc_auc %.4f", metrics["roc_auc"], minimum)
+        log.error(
+            "gate failed: roc_auc %.4f < evaluate.min_roc_auc %.4f; nothing promoted", metrics["roc_auc"], minimum
+        )
         return 1
+    publish(settings, bundle, candidate_dir, manifest)
     return 0
 
 

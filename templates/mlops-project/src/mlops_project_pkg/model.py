@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle  # noqa: S403 - only to name its error type; bundles are loaded with joblib from trusted storage
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -74,23 +77,53 @@ class ModelBundle:
         }
 
     def save(self, path: Path) -> Path:
+        """Write-then-rename: a reader (the service, a restarting pod) sees the old file or the new one,
+        never half of one."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                joblib.dump(self, file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
         return path
 
 
 def fingerprint(*parts: Any) -> str:
-    """A version that changes exactly when the training data or parameters change."""
+    """A content hash: the same inputs give the same version, whenever and wherever they are trained."""
     digest = hashlib.sha256()
     for part in parts:
         digest.update(json.dumps(part, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:12]
 
 
+# The code that decides what a trained model is; a change to any of it is a new model version.
+# (Tracking, serving and publishing code can change without retraining.)
+TRAINING_SOURCES = ("__init__.py", "config.py", "data.py", "features.py", "model.py", "schema.py", "train.py")
+
+
+def code_fingerprint() -> str:
+    """Hash of the training code of this package (TRAINING_SOURCES)."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in TRAINING_SOURCES:
+        digest.update(name.encode())
+        digest.update((package / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def load_model(path: Path) -> ModelBundle:
     if not path.exists():
         raise FileNotFoundError(f"model {path} not found: run `python -m mlops_project_pkg.train` first")
-    bundle = joblib.load(path)
+    try:
+        bundle = joblib.load(path)
+    except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, KeyError) as error:
+        # A truncated or foreign file: one error type for callers (the service stays not ready).
+        raise ValueError(f"{path} is not a readable model bundle: {error!r}") from error
     if not isinstance(bundle, ModelBundle):
         raise TypeError(f"{path} does not hold a {ModelBundle.__name__}")
     return bundle

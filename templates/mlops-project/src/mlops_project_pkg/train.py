@@ -1,6 +1,9 @@
-"""Train the classifier: data/processed/train.csv -> models/model.joblib + reports/metrics.json.
+"""Train the classifier: data/processed/train.csv -> the candidate models/candidate/ + reports/metrics.json.
 
 python -m mlops_project_pkg.train [--params params.yaml]
+
+Training never touches the served model (models/model.joblib, the store, the registry): only the gate,
+`python -m mlops_project_pkg.evaluate`, promotes a candidate that passes.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +21,8 @@ from sklearn.model_selection import StratifiedKFold, cross_validate
 from mlops_project_pkg.config import Settings, load_params
 from mlops_project_pkg.data import TRAIN_FILE, ensure_prepared, read_csv
 from mlops_project_pkg.features import build_pipeline, to_matrix
-from mlops_project_pkg.model import ModelBundle, fingerprint
+from mlops_project_pkg.model import ModelBundle, code_fingerprint, fingerprint
+from mlops_project_pkg.model_store import MODEL_FILE, write_candidate
 from mlops_project_pkg.schema import TARGET
 from mlops_project_pkg.tracking import get_tracker
 
@@ -39,7 +44,8 @@ def train(settings: Settings, params: dict[str, Any]) -> tuple[ModelBundle, dict
     pipeline.fit(features, target)
     bundle = ModelBundle(
         pipeline=pipeline,
-        version=fingerprint(params, frame.to_csv(index=False)),
+        # Data, parameters and code: the same three give the same version, on any machine, at any time.
+        version=fingerprint(params, frame.to_csv(index=False), code_fingerprint()),
         threshold=params["evaluate"]["threshold"],
         metrics=metrics,
         params=params,
@@ -67,10 +73,19 @@ def main(argv: list[str] | None = None) -> None:
         tracker.log_params(params)
         bundle, metrics = train(settings, params)
         tracker.log_metrics(metrics)
-        bundle.save(settings.model_path)
-        example = to_matrix(read_csv(settings.processed_dir / TRAIN_FILE).head(3))
-        tracker.log_model(bundle, example)
-    log.info("model %s -> %s, metrics -> %s", bundle.version, settings.model_path, write_metrics(settings, metrics))
+        example = read_csv(settings.processed_dir / TRAIN_FILE).head(3)[bundle.features]
+        with tempfile.TemporaryDirectory() as scratch:
+            model_uri = tracker.log_model(bundle, example, bundle.save(Path(scratch) / MODEL_FILE))
+        manifest = {
+            "model_version": bundle.version,
+            "run_id": tracker.run_id,
+            "model_uri": model_uri,
+            "metrics": metrics,
+        }
+        write_candidate(bundle, settings.candidate_dir, manifest)
+    log.info(
+        "candidate %s -> %s, metrics -> %s", bundle.version, settings.candidate_dir, write_metrics(settings, metrics)
+    )
 
 
 if __name__ == "__main__":
