@@ -103,7 +103,7 @@ public sealed class GeneratedServiceTests(TemplatePackFixture fixture) : IClassF
     {
         var (repo, trained, record) = await TrainedAsync(options);
         // A copy of the trained model, spoilt: the trained one stays intact for the other tests.
-        var modelPath = Path.Combine(fixture.Pack.NewOutputDirectory("unservable"), "model.joblib");
+        var modelPath = Path.Combine(Directory.CreateDirectory(fixture.Pack.NewOutputDirectory("unservable")).FullName, "model.joblib");
         File.Copy(trained["MODEL_PATH"], modelPath);
         var environment = new Dictionary<string, string>(trained) { ["MODEL_PATH"] = modelPath };
         if (model == "half-written")
