@@ -2,7 +2,8 @@
 # Benchmark of the generated ML project (issue 4), for the default options unless others are given:
 #   bench/generated-project.sh [dotnet new options, e.g. --serving flask]
 # Prints the time to instantiate, to run the generated test suite, to train on the sample data, and the
-# requests/s of /predict next to a bare endpoint of the same framework served by the same command (wrk).
+# requests/s and p99 latency of /predict next to a bare endpoint of the same framework served by the same
+# command (wrk --latency).
 # Needs: dotnet, Debian's python3 with the packages of shared/docs/offline-validators.md, wrk.
 set -euo pipefail
 
@@ -141,22 +142,31 @@ pids+=("$(start_server "$bare_target" "$bare_port")")
 wait_ready "http://127.0.0.1:$predict_port/predict"
 wait_ready "http://127.0.0.1:$bare_port/predict"
 
-rps() { # $1 = url; requests/s, failing on any non-2xx answer
+load() { # $1 = url; prints "requests/s p99-in-ms", failing on any non-2xx answer
     local out
-    out=$(wrk -t1 -c8 -d"${duration}s" -s "$work/post.lua" "$1")
+    out=$(wrk -t1 -c8 -d"${duration}s" --latency -s "$work/post.lua" "$1")
     if grep -q 'Non-2xx' <<<"$out"; then echo "non-2xx answers from $1:" >&2; echo "$out" >&2; exit 1; fi
-    awk '/Requests\/sec/ {print $2}' <<<"$out"
+    # wrk prints the percentile with its unit (us, ms or s).
+    awk '/Requests\/sec/ {rps = $2}
+         $1 == "99%" {v = $2; f = 1; if (v ~ /us$/) f = 0.001; else if (v ~ /ms$/) f = 1; else if (v ~ /s$/) f = 1000
+                      sub(/[a-z]+$/, "", v); p99 = v * f}
+         END {printf "%s %.2f\n", rps, p99}' <<<"$out"
 }
 
 echo "image command: ${server[*]}, served on 127.0.0.1 by Debian python (wrk -t1 -c8, ${rounds} alternating rounds of ${duration}s)"
-predict_runs=() bare_runs=()
+predict_runs=() bare_runs=() predict_p99s=() bare_p99s=()
 for _ in $(seq "$rounds"); do
-    predict_runs+=("$(rps "http://127.0.0.1:$predict_port/predict")")
-    bare_runs+=("$(rps "http://127.0.0.1:$bare_port/predict")")
+    # Assigned first, so that a failing run stops the script (set -e).
+    result=$(load "http://127.0.0.1:$predict_port/predict")
+    read -r rps p99 <<<"$result"
+    predict_runs+=("$rps") predict_p99s+=("$p99")
+    result=$(load "http://127.0.0.1:$bare_port/predict")
+    read -r rps p99 <<<"$result"
+    bare_runs+=("$rps") bare_p99s+=("$p99")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 predict_rps=$(median "${predict_runs[@]}")
 bare_rps=$(median "${bare_runs[@]}")
-printf '/predict          %8.0f req/s  (rounds: %s)\n' "$predict_rps" "${predict_runs[*]}"
-printf 'bare endpoint     %8.0f req/s  (rounds: %s)\n' "$bare_rps" "${bare_runs[*]}"
+printf '/predict          %8.0f req/s  p99 %7.2f ms  (rounds: %s; p99: %s)\n' "$predict_rps" "$(median "${predict_p99s[@]}")" "${predict_runs[*]}" "${predict_p99s[*]}"
+printf 'bare endpoint     %8.0f req/s  p99 %7.2f ms  (rounds: %s; p99: %s)\n' "$bare_rps" "$(median "${bare_p99s[@]}")" "${bare_runs[*]}" "${bare_p99s[*]}"
 printf 'ratio             %8.2f        (target >= 0.7)\n' "$(awk -v p="$predict_rps" -v b="$bare_rps" 'BEGIN {print p / b}')"

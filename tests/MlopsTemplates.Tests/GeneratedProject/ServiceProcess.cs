@@ -53,13 +53,34 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the Dockerfile's server command and waits until /readyz answers 200.</summary>
-    public static async Task<ServiceProcess> StartAsync(string repository, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts the Dockerfile's server command and waits until /readyz answers 200 (or, unless
+    /// <paramref name="untilReady"/>, until /healthz does: a service that is up but not ready).</summary>
+    public static async Task<ServiceProcess> StartAsync(string repository, IReadOnlyDictionary<string, string> environment, bool untilReady = true)
     {
         var port = FreePort();
         var command = LocalCommand(File.ReadAllText(Path.Combine(repository, "Dockerfile")), port);
         var service = new ServiceProcess(command, repository, environment, port);
-        return await service.WaitUntilReadyAsync();
+        return await service.WaitUntilAnsweringAsync(untilReady ? "/readyz" : "/healthz");
+    }
+
+    /// <summary>The server command and everything it printed, for failure messages.</summary>
+    public string Describe() => $"{string.Join(" ", Command)}{Environment.NewLine}{Output}";
+
+    /// <summary>POSTs and returns the status and body; a connection the server broke is reported as status 0.</summary>
+    public async Task<(HttpStatusCode Status, string Body)> PostAsync(string path, HttpContent content)
+    {
+        using (content)
+        {
+            try
+            {
+                using var response = await Client.PostAsync(path, content);
+                return (response.StatusCode, await response.Content.ReadAsStringAsync());
+            }
+            catch (HttpRequestException error)
+            {
+                return (0, $"no answer: {error.Message} {error.InnerException?.Message}");
+            }
+        }
     }
 
     /// <summary>The Dockerfile's exec-form CMD, rebound from 0.0.0.0:8080 to 127.0.0.1:<paramref name="port"/>.</summary>
@@ -101,19 +122,19 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         forceful.Dispose();
     }
 
-    private async Task<ServiceProcess> WaitUntilReadyAsync()
+    private async Task<ServiceProcess> WaitUntilAnsweringAsync(string probe)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
             if (running.IsCompleted)
             {
-                Assert.Fail($"the server exited before it was ready: {string.Join(" ", Command)}{Environment.NewLine}{Output}");
+                Assert.Fail($"the server exited before {probe} answered 200: {Describe()}");
             }
 
             try
             {
-                using var response = await Client.GetAsync("/readyz");
+                using var response = await Client.GetAsync(probe);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return this;
@@ -130,7 +151,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        Assert.Fail($"/readyz did not answer 200 within 60 s: {string.Join(" ", Command)}{Environment.NewLine}{Output}");
+        Assert.Fail($"{probe} did not answer 200 within 60 s: {Describe()}");
         return this;
     }
 

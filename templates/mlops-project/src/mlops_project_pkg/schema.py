@@ -27,6 +27,34 @@ FEATURE_RANGES: dict[str, tuple[float, float]] = {
 }
 FEATURES = list(FEATURE_RANGES)
 
+# What one request to the service may hold: the body is refused (413) before it is parsed when it
+# is larger than MAX_BODY_BYTES, which is ample for MAX_BATCH_SIZE records (about 300 bytes each).
+MAX_BATCH_SIZE = 1000
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def feature_value(name: str, value: object) -> float:
+    """The value of feature `name` as sent in a request, or ValueError saying why it is refused.
+
+    JSON numbers only: a string ("0.06") or a boolean (true) is never coerced to a number. The range
+    comparison is exact for integers of any size (no float overflow) and false for NaN, so
+    huge numbers, NaN and infinity are all refused by the bounds.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a JSON number")
+    low, high = FEATURE_RANGES[name]
+    if not low <= value <= high:
+        shown = value if isinstance(value, float) or abs(value) < 10**15 else "a number of that size"
+        raise ValueError(f"{shown} is outside [{low}, {high}]")
+    return float(value)
+
+
+def batch_records(value: object) -> list:
+    """The records of a batch request, or ValueError; checked before any record is looked at."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_BATCH_SIZE:
+        raise ValueError(f"must be a list of 1 to {MAX_BATCH_SIZE} records")
+    return value
+
 
 class DataValidationError(ValueError):
     """Raised with a message that names the offending column, row or value."""
