@@ -2,6 +2,8 @@
 // JSON Schema validation of YAML/JSON files against the offline copy of SchemaStore in the
 // `schemastore` package (the schemas editors and CI linters use), with ajv.
 import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import Ajv from "ajv";
 import Ajv2019 from "ajv/dist/2019.js";
 import AjvDraft04 from "ajv-draft-04";
@@ -33,6 +35,8 @@ const schemas = {
   },
   "azure-pipelines": {
     file: "raw.githubusercontent.com/microsoft/azure-pipelines-vscode/master/service-schema.json",
+    // With --shared: the newer copy in shared/schemas (see its README), which knows the current task versions.
+    shared: "azure-pipelines/service-schema.json",
     ajv: Ajv,
     // Its patterns use classes such as [^\s] inside character ranges that the u flag rejects.
     options: { unicodeRegExp: false },
@@ -45,9 +49,10 @@ const schemas = {
   pyproject: { file: "pyproject.json", ajv: Ajv },
 };
 
-function compile(name) {
+function compile(name, sharedDir) {
   const spec = schemas[name];
   if (!spec) throw new UsageError(`unknown schema "${name}"; known: ${Object.keys(schemas).join(", ")}`);
+  if (sharedDir && !spec.shared) throw new UsageError(`schema "${name}" has no copy in shared/schemas`);
   const ajv = new spec.ajv({ allErrors: true, strict: false, ...spec.options });
   addFormats(ajv);
   for (const [format, pattern] of Object.entries(spec.formats ?? {})) ajv.addFormat(format, pattern);
@@ -58,7 +63,8 @@ function compile(name) {
   }
   // The draft is chosen above by the ajv class; the schemas' own $schema URIs are not always ones
   // ajv knows (compose's "http://json-schema.org/draft/2019-09/schema#", Renovate's self-reference);
-  const { $schema, ...schema } = store(spec.file);
+  const source = sharedDir ? JSON.parse(readFileSync(join(sharedDir, spec.shared), "utf8")) : store(spec.file);
+  const { $schema, ...schema } = source;
   return ajv.compile(schema);
 }
 
@@ -108,11 +114,13 @@ function relevant(errors) {
   return merge(pool).sort((a, b) => depth(b) - depth(a));
 }
 
-await run("schema.mjs --schema <" + Object.keys(schemas).join("|") + "> <file>...", async (args) => {
+await run("schema.mjs --schema <" + Object.keys(schemas).join("|") + "> [--shared SCHEMAS_DIR] <file>...", async (args) => {
   if (args[0] !== "--schema" || args.length < 2) throw new UsageError("--schema NAME is required first");
-  const validate = compile(args[1]);
+  const shared = args[2] === "--shared" ? args[3] : undefined;
+  if (args[2] === "--shared" && !shared) throw new UsageError("--shared needs the shared/schemas folder");
+  const validate = compile(args[1], shared);
   const problems = [];
-  for (const file of requireFiles(args.slice(2))) {
+  for (const file of requireFiles(args.slice(shared ? 4 : 2))) {
     const { documents, problems: syntax } = loadDocuments(file, readInput(file));
     problems.push(...syntax);
     if (syntax.length > 0) continue;
