@@ -73,6 +73,15 @@ public static class Validators
     public static Validator Schema(string schema) =>
         new($"schema:{schema}", "node", [Path.Combine(Folder, "bin", "schema.mjs"), "--schema", schema], NodeRequirements("ajv", "schemastore"), ByContract);
 
+    /// <summary>The copy of a schema in shared/schemas (<see cref="RepositoryPaths.SharedSchemas"/>), newer than the npm one: azure-pipelines.</summary>
+    public static Validator SharedSchema(string schema) =>
+        new(
+            $"schema:{schema} (shared)",
+            "node",
+            [Path.Combine(Folder, "bin", "schema.mjs"), "--schema", schema, "--shared", RepositoryPaths.SharedSchemas],
+            [.. NodeRequirements("ajv"), new Requirement($"{RepositoryPaths.SharedSchemas} (shared/ beside the checkout)", () => Directory.Exists(RepositoryPaths.SharedSchemas))],
+            ByContract);
+
     /// <summary>
     /// Renders a kustomize directory with <c>kubectl kustomize</c> (failing the test if it cannot) and validates every
     /// rendered object with kubernetes-models. Returns the rendered YAML for further assertions.
