@@ -211,7 +211,7 @@ public sealed class TrustBoundaryTests(TemplatePackFixture fixture) : IClassFixt
         return await Command.RunAsync(shell, ["-ec", script], folder, PathWith(bin, new()
         {
             ["GITHUB_REPOSITORY"] = "acme/churn-model", ["SYSTEM_COLLECTIONURI"] = "https://dev.azure.com/acme/",
-            ["SYSTEM_TEAMPROJECTID"] = "0f1e2d3c", ["ENVIRONMENT_ID"] = "7", ["SYSTEM_ACCESSTOKEN"] = "token", ["GH_TOKEN"] = "token",
+            ["SYSTEM_TEAMPROJECTID"] = "0f1e2d3c", ["ENVIRONMENT_ID"] = "7", ["ENVIRONMENT_NAME"] = "churn-model-production", ["SYSTEM_ACCESSTOKEN"] = "token", ["GH_TOKEN"] = "token",
         }));
     }
 
