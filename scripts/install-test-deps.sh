@@ -17,6 +17,8 @@ debian_packages=(
   # validators: Jenkinsfile (Groovy on Java 17), YAML, shell scripts, load test of the service
   groovy openjdk-17-jre-headless yamllint shellcheck wrk
   git make
+  # the CI tests run the pipelines' own checks (jq in the Azure production gate)
+  jq
 )
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }

@@ -46,6 +46,16 @@ public static class CiScenarios
 
     public static TheoryData<CiScenario> Deploying => new(Covering.Where(s => s.Deploy == "kubernetes"));
 
+    /// <summary>
+    /// Every CI system with every cloud, deploying with DVC and MLflow: for the questions that depend on the pair
+    /// (identities, logins, the production gate), where the covering set meets each pair only once and not always deploying.
+    /// </summary>
+    public static IReadOnlyList<CiScenario> EveryPair { get; } =
+        [.. CiSystems.SelectMany(ci => Clouds.Select(cloud => new CiScenario(ci, cloud, "dvc", "kubernetes", "mlflow", "fastapi", "3.12")))];
+
+    public static TheoryData<CiScenario> Pairs(string? ci = null, bool? inACloud = null) =>
+        new(EveryPair.Where(s => (ci is null || s.Ci == ci) && (inACloud is null || (s.Cloud != "local") == inACloud)));
+
     /// <summary>Generates each scenario once per test run, however many tests read it.</summary>
     public static Task<GeneratedRepository> GenerateAsync(TemplatePack pack, CiScenario scenario) =>
         Generated.GetOrAdd(scenario.ToString(), _ => new(() => pack.InstantiateAsync("churn-model", scenario.Arguments))).Value;

@@ -7,7 +7,7 @@ namespace MlopsTemplates.Tests.Ci;
 /// <summary>Dev deploys from main; production only after an approval, in every dialect; no deploy stages without --deploy.</summary>
 public sealed class DeploymentTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
 {
-    private const string ProductionApply = "k8s/deploy.sh apply prod";
+    private const string ProductionApply = "make deploy OVERLAY=prod";
 
     public static TheoryData<CiScenario> Deploying => CiScenarios.Deploying;
 
@@ -30,7 +30,7 @@ public sealed class DeploymentTests(TemplatePackFixture fixture) : IClassFixture
             {
                 var job = JobApplying(PipelineFiles.Yaml(pipeline).Mapping("jobs")!, ProductionApply);
                 Assert.Equal("production", job.Scalar("environment"));
-                Assert.Equal("deploy-dev", job.Scalar("needs"));
+                Assert.Equal("[train, build-image, deploy-dev]", $"[{string.Join(", ", ((YamlSequenceNode)job.Node("needs")!).Children)}]");
                 Assert.Contains("refs/heads/main", job.Scalar("if"), StringComparison.Ordinal);
                 Assert.Contains("**required reviewers**", docs, StringComparison.Ordinal);
                 break;
@@ -45,7 +45,7 @@ public sealed class DeploymentTests(TemplatePackFixture fixture) : IClassFixture
                 Assert.Contains("$CI_DEFAULT_BRANCH", rule.Scalar("if"), StringComparison.Ordinal);
                 // A manual job that may fail would let the pipeline pass without anyone approving.
                 Assert.Equal("false", job.Scalar("allow_failure"));
-                Assert.Equal("[deploy-dev]", $"[{string.Join(",", ((YamlSequenceNode)job.Node("needs")!).Children)}]");
+                Assert.Equal("[train,build-image,deploy-dev]", $"[{string.Join(",", ((YamlSequenceNode)job.Node("needs")!).Children)}]");
                 break;
             }
 
@@ -65,7 +65,7 @@ public sealed class DeploymentTests(TemplatePackFixture fixture) : IClassFixture
             {
                 var stages = (YamlSequenceNode)PipelineFiles.Yaml(pipeline).Node("stages")!;
                 var stage = stages.Children.Cast<YamlMappingNode>().Single(s => s.AllText().Contains(ProductionApply, StringComparison.Ordinal));
-                Assert.Equal("deploy_dev", stage.Scalar("dependsOn"));
+                Assert.Equal("[train,build_image,deploy_dev]", $"[{string.Join(",", ((YamlSequenceNode)stage.Node("dependsOn")!).Children)}]");
                 Assert.Contains("refs/heads/main", stage.Scalar("condition"), StringComparison.Ordinal);
                 var job = (YamlMappingNode)((YamlSequenceNode)stage.Node("jobs")!).Children.Single();
                 Assert.NotNull(job.Scalar("deployment"));
@@ -95,7 +95,7 @@ public sealed class DeploymentTests(TemplatePackFixture fixture) : IClassFixture
     {
         var repo = await CiScenarios.GenerateAsync(fixture.Pack, scenario);
         // The pipeline runs the same command as `make deploy`, so rendering it here is rendering what CI applies.
-        Assert.Contains("k8s/deploy.sh apply dev", PipelineFiles.Read(repo), StringComparison.Ordinal);
+        Assert.Contains("make deploy OVERLAY=dev", PipelineFiles.Read(repo), StringComparison.Ordinal);
         Assert.Contains("k8s/deploy.sh apply \"$(OVERLAY)\"", repo.ReadText("Makefile"), StringComparison.Ordinal);
         var identities = CloudEnv.FilledIn(scenario.Cloud);
         var copy = CloudEnv.CopyWithSettings(repo, identities);

@@ -73,6 +73,50 @@ public static partial class PipelineFiles
         throw new InvalidOperationException($"unbalanced stage '{name}'");
     }
 
+    /// <summary>
+    /// The text of each stage of the stage model (lint, test, train, build-image, deploy-dev, deploy-production), by id:
+    /// a GitHub or GitLab job's scalars, a Jenkins <c>stage('Title')</c> block, an Azure Pipelines stage's lines.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> StageTexts(string ci, string pipelineText)
+    {
+        string[] ids = ["lint", "test", "train", "build-image", "deploy-dev", "deploy-production"];
+        var stages = new Dictionary<string, string>();
+        switch (ci)
+        {
+            case "github":
+            case "gitlab":
+                var root = Yaml(pipelineText);
+                var jobs = ci == "github" ? root.Mapping("jobs")! : root;
+                foreach (var id in ids.Where(id => jobs.Children.ContainsKey(new YamlScalarNode(id))))
+                {
+                    stages[id] = jobs.Children[new YamlScalarNode(id)].AllText();
+                }
+
+                break;
+            case "jenkins":
+                foreach (var (id, title) in ids.Select(id => (id, char.ToUpperInvariant(id[0]) + id[1..].Replace('-', ' '))))
+                {
+                    if (pipelineText.Contains($"stage('{title}')", StringComparison.Ordinal))
+                    {
+                        stages[id] = JenkinsStage(pipelineText, title);
+                    }
+                }
+
+                break;
+            default:
+                var parts = AzureStage().Split(pipelineText);
+                foreach (var part in parts.Skip(1))
+                {
+                    var id = part[..part.IndexOf('\n')].Trim().Replace('_', '-');
+                    stages[id] = part;
+                }
+
+                break;
+        }
+
+        return stages;
+    }
+
     public static IReadOnlyList<string> JenkinsStageNames(string jenkinsfile) =>
         JenkinsStageName().Matches(jenkinsfile).Select(m => m.Groups[1].Value).ToList();
 
@@ -136,8 +180,11 @@ public static partial class PipelineFiles
     private static partial Regex CommentLine();
 
     /// <summary><c>make target</c> in command position: line start (after a YAML item, <c>run:</c> or <c>sh '</c>), or after <c>then</c>, <c>;</c>, <c>&amp;&amp;</c>.</summary>
-    [GeneratedRegex(@"(?:^\s*(?:- )?(?:run: |sh ')?|\bthen |[;&] ?)make ([a-z][a-z0-9-]*)")]
+    [GeneratedRegex(@"(?:^\s*(?:- )?(?:run: |script: |sh ')?|\bthen |[;&] ?)make ([a-z][a-z0-9-]*)")]
     private static partial Regex MakeCommand();
+
+    [GeneratedRegex(@"^  - stage: ", RegexOptions.Multiline)]
+    private static partial Regex AzureStage();
 
     [GeneratedRegex(@"stage\('([^']+)'\)")]
     private static partial Regex JenkinsStageName();

@@ -40,7 +40,7 @@ public sealed partial class PipelineSecurityTests(TemplatePackFixture fixture) :
                 "github" => "id-token: write",
                 "gitlab" => "id_tokens:",
                 "jenkins" => "file(credentialsId: 'cloud-oidc-token'",
-                _ => scenario.Cloud == "azure" ? "task: AzureCLI@2" : ".oidcToken",
+                _ => scenario.Cloud == "azure" ? "task: AzureCLI@2" : "addSpnToEnvironment: true",
             };
             Assert.True(pipeline.Contains(keyless, StringComparison.Ordinal), $"{scenario}: no keyless login ('{keyless}') in the pipeline");
         }

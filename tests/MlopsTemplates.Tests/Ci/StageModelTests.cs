@@ -2,7 +2,10 @@ using MlopsTemplates.Tests.Infrastructure;
 
 namespace MlopsTemplates.Tests.Ci;
 
-/// <summary>The four dialects render from one stage model: the same Makefile targets, in the same order.</summary>
+/// <summary>
+/// The four dialects render from one stage model: the same Makefile targets in the same order, and the same checks
+/// on themselves (their own pipeline file linted, the pre-commit hooks, JUnit and coverage published).
+/// </summary>
 public sealed class StageModelTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
 {
     public static TheoryData<CiScenario> Configurations => new(
@@ -10,11 +13,13 @@ public sealed class StageModelTests(TemplatePackFixture fixture) : IClassFixture
         new CiScenario("github", "gcp", "none", "none", "none", "none", "3.14"),
         new CiScenario("github", "local", "dvc", "kubernetes", "none", "flask", "3.13"));
 
+    public static TheoryData<CiScenario> All => CiScenarios.All;
+
     [Theory]
     [MemberData(nameof(Configurations))]
     public async Task Every_ci_runs_the_same_make_targets_in_the_same_order(CiScenario configuration)
     {
-        // What the issue asks for: lint, test, then DVC's pipeline or the training targets, then the image.
+        // Lint, test, then DVC's pipeline or the training targets, then the image; each deploy promotes, then applies.
         string[] expected =
         [
             "install", "lint",
@@ -27,6 +32,7 @@ public sealed class StageModelTests(TemplatePackFixture fixture) : IClassFixture
                 _ => ["install", "data", "train", "evaluate"],
             },
             "docker-build",
+            .. configuration.Deploy == "kubernetes" ? new[] { "install", "promote", "deploy", "install", "promote", "deploy" } : [],
         ];
 
         foreach (var ci in CiScenarios.CiSystems)
@@ -35,5 +41,41 @@ public sealed class StageModelTests(TemplatePackFixture fixture) : IClassFixture
             var targets = PipelineFiles.MakeTargets(PipelineFiles.Read(repo));
             Assert.True(expected.SequenceEqual(targets), $"--ci {ci} ({configuration}) runs make {string.Join(", ", targets)}; expected {string.Join(", ", expected)}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task Every_ci_lints_its_own_pipeline_runs_the_hooks_and_publishes_junit_and_coverage(CiScenario scenario)
+    {
+        var repo = await CiScenarios.GenerateAsync(fixture.Pack, scenario);
+        var pipeline = PipelineFiles.WithoutComments(PipelineFiles.Read(repo));
+        var lint = PipelineFiles.StageTexts(scenario.Ci, PipelineFiles.Read(repo))["lint"];
+
+        var (selfLint, junit, coverage) = scenario.Ci switch
+        {
+            "github" => ("rhysd/actionlint:", "reports/junit.xml", "reports/coverage.xml"),
+            "gitlab" => ("gitlab-ci-local@", "junit: reports/junit.xml", "coverage_format: cobertura"),
+            "jenkins" => ("validateDeclarativePipeline('Jenkinsfile')", "junit 'reports/junit.xml'", "recordCoverage(tools: [[parser: 'COBERTURA'"),
+            _ => ("/preview?api-version=", "task: PublishTestResults@2", "task: PublishCodeCoverageResults@"),
+        };
+        Assert.Contains(selfLint, pipeline, StringComparison.Ordinal);
+        Assert.Contains(junit, pipeline, StringComparison.Ordinal);
+        Assert.Contains(coverage, pipeline, StringComparison.Ordinal);
+        Assert.Contains("python -m pre_commit run --all-files", lint, StringComparison.Ordinal);
+        Assert.True(repo.Exists(".pre-commit-config.yaml"), "the hooks CI runs are not generated");
+        if (scenario.Ci == "github")
+        {
+            var upload = PipelineFiles.Yaml(PipelineFiles.Read(repo)).Mapping("jobs")!.Mapping("test")!.Node("steps")!.AllText();
+            Assert.Contains("reports/junit.xml\nreports/coverage.xml", upload, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Renovate_updates_the_azure_pipeline_whose_manager_is_off_by_default()
+    {
+        var repo = await CiScenarios.GenerateAsync(fixture.Pack, CiScenarios.Covering.First(s => s.Ci == "azure"));
+        var renovate = System.Text.Json.JsonDocument.Parse(repo.ReadText("renovate.json")).RootElement;
+
+        Assert.True(renovate.GetProperty("azure-pipelines").GetProperty("enabled").GetBoolean());
     }
 }

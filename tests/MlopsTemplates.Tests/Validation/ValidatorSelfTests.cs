@@ -21,6 +21,7 @@ public sealed class ValidatorSelfTests
         ["schema:compose"] = new(Validators.Schema("compose"), "schema/compose/good.yaml", "schema/compose/bad.yaml", ["healthcheck/interval must match format \"duration\""]),
         ["schema:compose-go"] = new(Validators.ComposeGo, "schema/compose/good.yaml", "schema/compose/bad.yaml", ["/depends_on/mlflow/condition must be one of", "/ports must be array"]),
         ["schema:azure-pipelines"] = new(Validators.Schema("azure-pipelines"), "schema/azure-pipelines/good.yaml", "schema/azure-pipelines/bad.yaml", ["\"scrip\""]),
+        ["schema:azure-pipelines (shared)"] = new(Validators.SharedSchema("azure-pipelines"), "schema/azure-pipelines/good.yaml", "schema/azure-pipelines/bad.yaml", ["\"scrip\""]),
         ["schema:gitlab-ci"] = new(Validators.Schema("gitlab-ci"), "schema/gitlab-ci/good.yaml", "schema/gitlab-ci/bad.yaml", ["/test/script must be string or array"]),
         ["schema:dependabot"] = new(Validators.Schema("dependabot"), "schema/dependabot/good.yaml", "schema/dependabot/bad.yaml", ["/updates/0/schedule/interval"]),
         ["k8s-models"] = new(Validators.KubernetesModels, "k8s-models/good.yaml", "k8s-models/bad.yaml", ["unknown kind Ingres", "/spec/replicas must be integer"]),

@@ -91,6 +91,15 @@ public static partial class Validators
     public static Validator Schema(string schema) =>
         new($"schema:{schema}", "node", [Path.Combine(Folder, "bin", "schema.mjs"), "--schema", schema], NodeRequirements("ajv", "schemastore"), ByContract);
 
+    /// <summary>The copy of a schema in shared/schemas (<see cref="RepositoryPaths.SharedSchemas"/>), newer than the npm one: azure-pipelines.</summary>
+    public static Validator SharedSchema(string schema) =>
+        new(
+            $"schema:{schema} (shared)",
+            "node",
+            [Path.Combine(Folder, "bin", "schema.mjs"), "--schema", schema, "--shared", RepositoryPaths.SharedSchemas],
+            [.. NodeRequirements("ajv"), new Requirement($"{RepositoryPaths.SharedSchemas} (shared/ beside the checkout)", () => Directory.Exists(RepositoryPaths.SharedSchemas))],
+            ByContract);
+
     /// <summary>
     /// The compose-go v2.13.0 schema (what <c>docker compose</c> validates with) from shared/schemas
     /// (<see cref="RepositoryPaths.SharedSchemas"/>), never copied into this repository.
@@ -98,10 +107,9 @@ public static partial class Validators
     public static Validator ComposeGo { get; } = new(
         "schema:compose-go",
         "node",
-        [Path.Combine(Folder, "bin", "schema.mjs"), "--schema", "compose-go"],
+        [Path.Combine(Folder, "bin", "schema.mjs"), "--schema", "compose-go", "--shared", RepositoryPaths.SharedSchemas],
         [.. NodeRequirements("ajv"), new Requirement($"the compose-go schema in {RepositoryPaths.SharedSchemas}", () => Directory.Exists(Path.Combine(RepositoryPaths.SharedSchemas, "compose")))],
-        ByContract,
-        new Dictionary<string, string?> { ["MLOPS_SHARED_SCHEMAS"] = RepositoryPaths.SharedSchemas });
+        ByContract);
 
     /// <summary>
     /// Renders a kustomize directory with <c>kubectl kustomize</c> (failing the test if it cannot) and validates every

@@ -2,11 +2,11 @@
 // JSON Schema validation of YAML/JSON files against the offline copy of SchemaStore in the
 // `schemastore` package (the schemas editors and CI linters use), with ajv.
 import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import Ajv from "ajv";
 import Ajv2019 from "ajv/dist/2019.js";
 import Ajv2020 from "ajv/dist/2020.js";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import AjvDraft04 from "ajv-draft-04";
 import addFormats from "ajv-formats";
 import { run, problem, requireFiles, readInput, UsageError } from "../lib/contract.mjs";
@@ -36,6 +36,8 @@ const schemas = {
   },
   "azure-pipelines": {
     file: "raw.githubusercontent.com/microsoft/azure-pipelines-vscode/master/service-schema.json",
+    // With --shared: the newer copy in shared/schemas (see its README), which knows the current task versions.
+    shared: "azure-pipelines/service-schema.json",
     ajv: Ajv,
     // Its patterns use classes such as [^\s] inside character ranges that the u flag rejects.
     options: { unicodeRegExp: false },
@@ -46,21 +48,15 @@ const schemas = {
   dependabot: { file: "dependabot-2.0.json", ajv: AjvDraft04 },
   renovate: { file: "docs.renovatebot.com/renovate-schema.json", ajv: AjvDraft04 },
   pyproject: { file: "pyproject.json", ajv: Ajv },
-  // The compose-go v2.13.0 schema (what `docker compose` itself validates with), from shared/schemas: the
-  // folder MLOPS_SHARED_SCHEMAS names (the C# harness passes RepositoryPaths.SharedSchemas).
+  // The compose-go v2.13.0 schema (what `docker compose` itself validates with): only in shared/schemas (--shared).
   "compose-go": { shared: "compose/compose-go-v2.13.0/compose-spec.json", ajv: Ajv2020, formats: composeFormats },
 };
 
-function load(spec) {
-  if (!spec.shared) return store(spec.file);
-  const root = process.env.MLOPS_SHARED_SCHEMAS;
-  if (!root) throw new UsageError("MLOPS_SHARED_SCHEMAS (the shared/schemas folder) is not set");
-  return JSON.parse(readFileSync(join(root, spec.shared), "utf8"));
-}
-
-function compile(name) {
+function compile(name, sharedDir) {
   const spec = schemas[name];
   if (!spec) throw new UsageError(`unknown schema "${name}"; known: ${Object.keys(schemas).join(", ")}`);
+  if (sharedDir && !spec.shared) throw new UsageError(`schema "${name}" has no copy in shared/schemas`);
+  if (!sharedDir && !spec.file) throw new UsageError(`schema "${name}" is only in shared/schemas: pass --shared SCHEMAS_DIR`);
   const ajv = new spec.ajv({ allErrors: true, strict: false, ...spec.options });
   addFormats(ajv);
   for (const [format, pattern] of Object.entries(spec.formats ?? {})) ajv.addFormat(format, pattern);
@@ -71,7 +67,8 @@ function compile(name) {
   }
   // The draft is chosen above by the ajv class; the schemas' own $schema URIs are not always ones
   // ajv knows (compose's "http://json-schema.org/draft/2019-09/schema#", Renovate's self-reference);
-  const { $schema, ...schema } = load(spec);
+  const source = sharedDir ? JSON.parse(readFileSync(join(sharedDir, spec.shared), "utf8")) : store(spec.file);
+  const { $schema, ...schema } = source;
   return ajv.compile(schema);
 }
 
@@ -121,11 +118,13 @@ function relevant(errors) {
   return merge(pool).sort((a, b) => depth(b) - depth(a));
 }
 
-await run("schema.mjs --schema <" + Object.keys(schemas).join("|") + "> <file>...", async (args) => {
+await run("schema.mjs --schema <" + Object.keys(schemas).join("|") + "> [--shared SCHEMAS_DIR] <file>...", async (args) => {
   if (args[0] !== "--schema" || args.length < 2) throw new UsageError("--schema NAME is required first");
-  const validate = compile(args[1]);
+  const shared = args[2] === "--shared" ? args[3] : undefined;
+  if (args[2] === "--shared" && !shared) throw new UsageError("--shared needs the shared/schemas folder");
+  const validate = compile(args[1], shared);
   const problems = [];
-  for (const file of requireFiles(args.slice(2))) {
+  for (const file of requireFiles(args.slice(shared ? 4 : 2))) {
     const { documents, problems: syntax } = loadDocuments(file, readInput(file));
     problems.push(...syntax);
     if (syntax.length > 0) continue;
