@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MlopsTemplates.Authoring;
+using MlopsTemplates.Tests.EndToEnd;
 using MlopsTemplates.Tests.Infrastructure;
 using MlopsTemplates.Tests.Validation;
 using Xunit.Abstractions;
@@ -13,7 +14,7 @@ namespace MlopsTemplates.Tests.Combinations;
 /// The shared covering set (every valid pair of option values, and a golden stack per cloud; see
 /// <see cref="CoveringSets"/>), through the real CLI: the dry run lists no path twice (the engine would silently
 /// overwrite), and the generated repository has exactly the files its options call for, all fully rendered, parseable,
-/// yamllint-clean and shellcheck-clean.
+/// yamllint-clean and shellcheck-clean, and <c>dotnet new</c> printed no failure or warning.
 /// </summary>
 public sealed partial class PairwiseCliTests(TemplatePackFixture fixture, ITestOutputHelper output) : IClassFixture<TemplatePackFixture>
 {
@@ -41,6 +42,7 @@ public sealed partial class PairwiseCliTests(TemplatePackFixture fixture, ITestO
     public async Task Generated_files_are_exactly_those_the_options_call_for_fully_rendered_and_parseable(string name, string arguments)
     {
         var repo = await fixture.Pack.InstantiateAsync(ProjectName, arguments.Split(' '));
+        GenerationOutputTests.AssertNoComplaint(repo, arguments);
         var combination = TemplateOptions.Model.Options.ToDictionary(o => o.Name, o => repo.Option(o.Name));
         var names = JsonNode.Parse(repo.ReadText(".mlops-template.json"))!["derivedNames"]!;
         var expected = Plan.Select(combination)
