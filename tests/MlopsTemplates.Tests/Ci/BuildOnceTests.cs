@@ -25,7 +25,7 @@ public sealed class BuildOnceTests(TemplatePackFixture fixture) : IClassFixture<
         // The version is what the gate wrote into reports/evaluation.json in the Train stage.
         Assert.Contains("reports/evaluation.json", stages["train"], StringComparison.Ordinal);
         Assert.Contains("[\"model_version\"]", pipeline, StringComparison.Ordinal);
-        Assert.Contains(".RepoDigests", stages["build-image"], StringComparison.Ordinal);
+        Assert.Contains("IMAGE_DIGEST=\"$(docker push \"$IMAGE_REPOSITORY:$IMAGE_TAG\"", stages["build-image"], StringComparison.Ordinal);
         Assert.Contains("IMAGE_DIGEST", stages["build-image"], StringComparison.Ordinal);
         foreach (var (id, alias, overlay) in new[] { ("deploy-dev", "dev", "dev"), ("deploy-production", "prod", "prod") })
         {
