@@ -86,6 +86,8 @@ class ModelBundle:
                 joblib.dump(self, file)
                 file.flush()
                 os.fsync(file.fileno())
+            # mkstemp creates 0600: the image's user (10001) must read a model mounted from the host.
+            os.chmod(temporary, 0o644)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

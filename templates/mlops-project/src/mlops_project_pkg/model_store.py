@@ -33,6 +33,7 @@ def write_candidate(bundle: ModelBundle, directory: Path, manifest: dict[str, An
     """Write the bundle folder next to its final place, then swap it in, so no reader sees half of one."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+    staging.chmod(0o755)  # mkdtemp creates 0700; the candidate is read by other users (containers, CI steps)
     try:
         bundle.save(staging / MODEL_FILE)
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
