@@ -57,6 +57,7 @@ public sealed partial class TrustTests(TemplatePackFixture fixture) : IClassFixt
         var run = await TrustSetup.RunAsync(root, "aws", scenario.Deploy == "kubernetes", everythingExists: true);
         Assert.True(run.Result.ExitCode == 0, $"{scenario}: {run}");
         var cloud = CloudEnv.Parse(File.ReadAllText(Path.Combine(root, "cloud.env")));
+        var store = cloud["MODEL_STORE_URI"]["s3://".Length..];
         var stacks = run.CallsOf("aws", "cloudformation", "deploy").ToDictionary(c => TrustRun.Flag(c, "--stack-name")!);
 
         if (scenario.Ci != "none")
@@ -84,13 +85,13 @@ public sealed partial class TrustTests(TemplatePackFixture fixture) : IClassFixt
             Assert.Equal(scenario.Data == "dvc", pr.Count > 0);
             var main = roles[cloud["AWS_ROLE_MAIN"]]!;
             Assert.Contains("ecr:PutImage", Actions(main));
-            Assert.Contains(Statements(main), s => (string?)s["Effect"] == "Deny" && Resources(s).Contains("arn:aws:s3:::churn-model-models/store/aliases/*"));
+            Assert.Contains(Statements(main), s => (string?)s["Effect"] == "Deny" && Resources(s).Contains($"arn:aws:s3:::{store}/aliases/*"));
             if (scenario.Deploy == "kubernetes")
             {
                 foreach (var (boundary, alias) in new[] { ("DEPLOY_DEV", "dev"), ("DEPLOY_PROD", "prod") })
                 {
                     var put = Statements(roles[cloud[$"AWS_ROLE_{boundary}"]]!).Where(s => ActionsOf(s).Contains("s3:PutObject")).SelectMany(Resources);
-                    Assert.Equal([$"arn:aws:s3:::churn-model-models/store/aliases/{alias}"], put);
+                    Assert.Equal([$"arn:aws:s3:::{store}/aliases/{alias}"], put);
                 }
             }
         }
@@ -119,7 +120,7 @@ public sealed partial class TrustTests(TemplatePackFixture fixture) : IClassFixt
             }
 
             var train = roles[cloud["AWS_TRAIN_ROLE_NAME"]]!;
-            Assert.Contains(Statements(train), s => (string?)s["Effect"] == "Deny" && Resources(s).SequenceEqual(["arn:aws:s3:::churn-model-models/store/aliases/prod"]));
+            Assert.Contains(Statements(train), s => (string?)s["Effect"] == "Deny" && Resources(s).SequenceEqual([$"arn:aws:s3:::{store}/aliases/prod"]));
             Assert.DoesNotContain("s3:PutObject", Actions(roles[cloud["AWS_PREDICT_ROLE_NAME"]]!));
         }
     }

@@ -39,8 +39,6 @@ public static class CloudEnv
             ["AZURE_TENANT_ID"] = "8a6c4e2f-0b1d-4f3a-9c5e-7b9d1f3a5c7e",
             ["ACR_NAME"] = "churnregistry",
             // Written by infra/azure/setup-trust.sh once it has created the identities.
-            ["AZURE_SERVER_CLIENT_ID"] = "3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a",
-            ["AZURE_PREDICT_CLIENT_ID"] = "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918",
             ["AZURE_CLIENT_ID_PR"] = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
             ["AZURE_CLIENT_ID_MAIN"] = "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e",
             ["AZURE_CLIENT_ID_DEPLOY_DEV"] = "3c4d5e6f-7a8b-4c9d-8e1f-2a3b4c5d6e7f",

@@ -49,11 +49,14 @@ public sealed partial class ContainerFilesStaticTests(TemplatePackFixture fixtur
 
         var dockerfile = repo.ReadText("Dockerfile");
         var command = Regex.Match(dockerfile, "^CMD (.+)$", RegexOptions.Multiline).Groups[1].Value;
-        // gunicorn 25.1+ creates gunicorn.ctl in its working directory unless told not to (its --no-control-socket
-        // setting), which the read-only root filesystem refuses; gunicorn reads GUNICORN_CMD_ARGS as command-line flags.
-        var gunicornArgs = Regex.Match(dockerfile, "^ENV GUNICORN_CMD_ARGS=\"(.*)\"$", RegexOptions.Multiline).Groups[1].Value;
+        // gunicorn 25.1+ creates a control socket (gunicorn.ctl) unless told not to, which the read-only root
+        // filesystem refuses: the image's gunicorn reads the package's gunicorn_conf, which disables it.
         Assert.Equal(serving == "flask", command.Contains("\"gunicorn\"", StringComparison.Ordinal));
-        Assert.Equal(serving == "flask" ? "--no-control-socket" : "", gunicornArgs);
+        Assert.Equal(serving == "flask", command.Contains("\"python:churn_model.gunicorn_conf\"", StringComparison.Ordinal));
+        if (serving == "flask")
+        {
+            Assert.Matches("(?m)^control_socket_disable = True$", repo.ReadText("src/churn_model/gunicorn_conf.py"));
+        }
 
         Assert.Contains("/healthz", repo.ReadText("Dockerfile"), StringComparison.Ordinal);
         Assert.DoesNotContain("/readyz", repo.ReadText("Dockerfile"), StringComparison.Ordinal);
