@@ -73,7 +73,11 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         {
             try
             {
-                using var response = await Client.PostAsync(path, content);
+                // Like curl, a client sending more than 1 MiB asks first (Expect: 100-continue), so a server that refuses
+                // the size at once answers 413 instead of closing under a body still being written.
+                using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+                request.Headers.ExpectContinue = content.Headers.ContentLength > 1 << 20;
+                using var response = await Client.SendAsync(request);
                 return (response.StatusCode, await response.Content.ReadAsStringAsync());
             }
             catch (HttpRequestException error)
