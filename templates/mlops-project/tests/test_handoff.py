@@ -1,11 +1,11 @@
-"""The model handoff: the gate publishes to the model store, aliases move only to published versions,
-and MODEL_URI resolves to the very bundle that was evaluated."""
+"""The model handoff: the gate publishes to the model store only when asked to, aliases move only to
+published versions, and MODEL_URI resolves to the very bundle that was evaluated."""
 
 import json
 
 import pytest
 
-from mlops_project_pkg import evaluate, promote, train
+from mlops_project_pkg import evaluate, promote, publish, train
 from mlops_project_pkg.config import Settings
 from mlops_project_pkg.model import load_model
 from mlops_project_pkg.model_store import ModelNotPublishedError, ModelStore
@@ -47,7 +47,7 @@ def test_passing_gate_publishes_the_bundle_and_moves_the_dev_alias(store_workdir
     version = candidate_version(store_workdir)
     assert published(store_workdir) == [], "training must publish nothing"
 
-    assert evaluate.main([]) == 0
+    assert evaluate.main(["--publish"]) == 0
 
     assert published(store_workdir) == sorted([version, "aliases"])
     assert (store_workdir / "store/aliases/dev").read_text().strip() == version
@@ -62,15 +62,39 @@ def test_failing_gate_publishes_nothing_and_moves_no_alias(store_workdir, monkey
     strict = store_workdir / "strict.yaml"
     strict.write_text(settings.params_path.read_text().replace("min_roc_auc: 0.95", "min_roc_auc: 1.01"))
 
-    assert evaluate.main(["--params", str(strict)]) == 1
+    assert evaluate.main(["--params", str(strict), "--publish"]) == 1
+    assert publish.main(["--params", str(strict)]) == 1
 
     assert published(store_workdir) == []
     assert not (store_workdir / "models/model.joblib").exists()
 
 
-def test_promote_moves_an_alias_to_a_published_version_only(store_workdir):
+def test_without_publishing_the_gate_promotes_locally_and_leaves_the_store_alone(store_workdir):
+    train.main([])
+    assert evaluate.main([]) == 0, "a laptop or pull-request run of the gate must pass without store access"
+    assert published(store_workdir) == []
+    assert load_model(store_workdir / "models/model.joblib").version == candidate_version(store_workdir)
+
+
+def test_publish_afterwards_uploads_only_the_candidate_the_gate_passed(store_workdir, monkeypatch):
+    assert publish.main([]) == 2, "nothing trained yet: nothing to publish"
     train.main([])
     assert evaluate.main([]) == 0
+    version = candidate_version(store_workdir)
+
+    assert publish.main([]) == 0
+    assert published(store_workdir) == [version]
+
+    evaluation = store_workdir / "reports/evaluation.json"
+    evaluation.write_text(json.dumps({**json.loads(evaluation.read_text()), "model_version": "0123456789ab"}))
+    assert publish.main([]) == 2, "an evaluation of another model must not publish this candidate"
+    monkeypatch.delenv("MODEL_STORE_URI")
+    assert publish.main([]) == 2
+
+
+def test_promote_moves_an_alias_to_a_published_version_only(store_workdir):
+    train.main([])
+    assert evaluate.main(["--publish"]) == 0
     version = candidate_version(store_workdir)
     assert not (store_workdir / "store/aliases/prod").exists(), "evaluate without MODEL_PROMOTE_ALIAS moves none"
 

@@ -19,7 +19,8 @@ public sealed class StageModelTests(TemplatePackFixture fixture) : IClassFixture
     [MemberData(nameof(Configurations))]
     public async Task Every_ci_runs_the_same_make_targets_in_the_same_order(CiScenario configuration)
     {
-        // Lint, test, then DVC's pipeline or the training targets, then the image; each deploy promotes, then applies.
+        // Lint, test, then DVC's pipeline or the training targets, then (on main, with a cloud model store) publishing
+        // what passed the gate, then the image; each deploy promotes, then applies.
         string[] expected =
         [
             "install", "lint",
@@ -31,6 +32,7 @@ public sealed class StageModelTests(TemplatePackFixture fixture) : IClassFixture
                 ("dvc", _) => ["install", "dvc-pull", "dvc-repro", "dvc-push"],
                 _ => ["install", "data", "train", "evaluate"],
             },
+            .. configuration.Cloud == "local" ? Array.Empty<string>() : ["publish"],
             "docker-build",
             .. configuration.Deploy == "kubernetes" ? new[] { "install", "promote", "deploy", "install", "promote", "deploy" } : [],
         ];

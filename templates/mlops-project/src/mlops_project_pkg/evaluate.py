@@ -3,9 +3,10 @@
     python -m mlops_project_pkg.evaluate [--candidate models/candidate]
 
 Writes reports/evaluation.json and plot data, and adds the held-out metrics to the training run.
-When ROC AUC reaches `evaluate.min_roc_auc` of params.yaml, the candidate is published (model store,
-registry) and promoted atomically to models/model.joblib. Otherwise it exits 1 and changes nothing
-that is served: no file, no store entry, no registry version, no alias.
+When ROC AUC reaches `evaluate.min_roc_auc` of params.yaml, the candidate is promoted atomically to
+models/model.joblib and, with --publish (or MODEL_PUBLISH=1), published (model store, registry).
+Otherwise it exits 1 and changes nothing that is served: no file, no store entry, no registry
+version, no alias.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +62,29 @@ def evaluate(bundle: ModelBundle, frame: pd.DataFrame) -> tuple[dict[str, Any], 
     return metrics, roc, confusion
 
 
+def passes_gate(metrics: dict[str, Any], params: dict[str, Any]) -> bool:
+    """The gate of params.yaml, logged when it refuses."""
+    minimum = params["evaluate"]["min_roc_auc"]
+    if metrics["roc_auc"] < minimum:
+        log.error(
+            "gate failed: roc_auc %.4f < evaluate.min_roc_auc %.4f; nothing promoted", metrics["roc_auc"], minimum
+        )
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", type=Path, help="parameters file (default: PARAMS_PATH or params.yaml)")
     parser.add_argument("--candidate", type=Path, help="candidate folder (default: CANDIDATE_DIR, models/candidate)")
+    parser.add_argument(
+        "--publish", action="store_true", help="publish a passing candidate (default: MODEL_PUBLISH, off)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
+    if args.publish:
+        settings = replace(settings, publish=True)
     params = load_params(args.params or settings.params_path)
     candidate_dir = args.candidate or settings.candidate_dir
     bundle, manifest = read_candidate(candidate_dir)
@@ -78,11 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     confusion.to_csv(reports / CONFUSION_FILE, index=False)
     get_tracker(settings).log_evaluation(manifest.get("run_id"), metrics)
     log.info("evaluation of candidate %s: %s", bundle.version, metrics)
-    minimum = params["evaluate"]["min_roc_auc"]
-    if metrics["roc_auc"] < minimum:
-        log.error(
-            "gate failed: roc_auc %.4f < evaluate.min_roc_auc %.4f; nothing promoted", metrics["roc_auc"], minimum
-        )
+    if not passes_gate(metrics, params):
         return 1
     publish(settings, bundle, candidate_dir, manifest)
     return 0
