@@ -156,6 +156,14 @@ public sealed partial class TrustTests(TemplatePackFixture fixture) : IClassFixt
             var provider = Assert.Single(first.CallsOf("gcloud", "iam", "workload-identity-pools", "providers", "create-oidc"));
             Assert.Equal(TrustSetup.Issuer(scenario.Ci), TrustRun.Flag(provider, "--issuer-uri"));
             var pool = $"projects/{TrustSetup.GcpProjectNumber}/locations/global/workloadIdentityPools/churn-model-ci";
+            if (scenario.Ci == "gitlab")
+            {
+                // GitLab names the audience of its ID tokens in .gitlab-ci.yml: the provider must allow exactly that one.
+                var requested = PipelineFiles.Yaml(repo.ReadText(".gitlab-ci.yml")).AllNodes.OfType<YamlDotNet.RepresentationModel.YamlMappingNode>()
+                    .Where(n => n.Children.ContainsKey("aud")).Select(n => n["aud"].ToString()).Distinct().ToList();
+                Assert.Equal([TrustRun.Flag(provider, "--allowed-audiences")!], requested);
+            }
+
             foreach (var boundary in kubernetes ? TrustSetup.Boundaries : TrustSetup.Boundaries[..2])
             {
                 // google.subject is the boundary's label (the first boundary presenting the same subject).
