@@ -19,6 +19,8 @@ debian_packages=(
   git make
   # the CI tests run the pipelines' own checks (jq in the Azure production gate)
   jq
+  # data engineering (issue 20): sqlfluff's hive and sparksql grammars for the generated HiveQL and Spark SQL
+  sqlfluff
 )
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }

@@ -35,6 +35,13 @@ public sealed class ValidatorSelfTests
         ["yamllint"] = new(Validators.Yamllint, "yamllint/good.yml", "yamllint/bad.yml", ["key-duplicates", "(truthy)"]),
         ["shellcheck"] = new(Validators.Shellcheck, "shellcheck/good.sh", "shellcheck/bad.sh", ["SC2045"]),
         ["cfn-lint"] = new(Validators.CfnLint, "cloudformation/good.yaml", "cloudformation/bad.yaml", [":W2001:", ":E3530:", ":E3002:", ":E6101:"]),
+        // data (issue 20): the SQL grammars, the spark-operator CRD closed, the NiFi flow checks (DataEngineering/DataValidators).
+        ["dt-sql-parser:spark"] = new(DataEngineering.DataValidators.DtSqlParser("spark"), "sql/good.sql", "sql/bad.sql", ["bad.sql:1:11: 'FROM' is not valid"]),
+        ["dt-sql-parser:hive"] = new(DataEngineering.DataValidators.DtSqlParser("hive"), "sql/good.sql", "sql/bad.sql", ["bad.sql:1:24: 'GROUP' is not valid"]),
+        ["sqlfluff:sparksql"] = new(DataEngineering.DataValidators.Sqlfluff("sparksql"), "sql/good.sql", "sql/bad.sql", ["unparsable section: 'WHERE'"]),
+        ["sqlfluff:hive"] = new(DataEngineering.DataValidators.Sqlfluff("hive"), "sql/good.sql", "sql/bad.sql", ["unparsable section: 'GROUP BY'"]),
+        ["crd-schema:SparkApplication"] = new(DataEngineering.DataValidators.SparkApplication, "crd-schema/good.yaml", "crd-schema/bad.yaml", ["/spec/executor must NOT have additional properties (instanzes)"]),
+        ["nifi-flow-check"] = new(DataEngineering.DataValidators.NifiFlow(), "nifi-flow/good.json", "nifi-flow/bad.json", ["sensitive parameter 'http_source_token' has a value", "uses #{landing_dir}", "destination 00000000-0000-0000-0000-000000000000 is not a component"]),
     };
 
     public static TheoryData<string> CaseNames => new(Cases.Keys);

@@ -23,7 +23,7 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, roc_auc_score, roc_curve
 
 from mlops_project_pkg.config import Settings, load_params
-from mlops_project_pkg.data import TEST_FILE, read_csv
+from mlops_project_pkg.data import read_split
 from mlops_project_pkg.features import to_matrix
 from mlops_project_pkg.model import ModelBundle
 from mlops_project_pkg.model_store import read_candidate
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     params = load_params(args.params or settings.params_path)
     candidate_dir = args.candidate or settings.candidate_dir
     bundle, manifest = read_candidate(candidate_dir)
-    metrics, roc, confusion = evaluate(bundle, read_csv(settings.processed_dir / TEST_FILE))
+    metrics, roc, confusion = evaluate(bundle, read_split(settings, "test"))
     reports = settings.reports_dir
     (reports / "plots").mkdir(parents=True, exist_ok=True)
     (reports / EVALUATION_FILE).write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")

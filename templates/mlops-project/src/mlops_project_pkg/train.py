@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from mlops_project_pkg.config import Settings, load_params
-from mlops_project_pkg.data import TRAIN_FILE, ensure_prepared, read_csv
+from mlops_project_pkg.data import ensure_prepared, read_split
 from mlops_project_pkg.features import build_pipeline, to_matrix
 from mlops_project_pkg.model import ModelBundle, code_fingerprint, fingerprint
 from mlops_project_pkg.model_store import MODEL_FILE, write_candidate
@@ -33,7 +33,7 @@ CV_SCORES = ("accuracy", "roc_auc", "f1")
 
 
 def train(settings: Settings, params: dict[str, Any]) -> tuple[ModelBundle, dict[str, float]]:
-    frame = read_csv(settings.processed_dir / TRAIN_FILE)
+    frame = read_split(settings, "train")
     features, target = to_matrix(frame), frame[TARGET].to_numpy()
     model_params = params["model"]
     pipeline = build_pipeline(model_params)
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         tracker.log_params(params)
         bundle, metrics = train(settings, params)
         tracker.log_metrics(metrics)
-        example = read_csv(settings.processed_dir / TRAIN_FILE).head(3)[bundle.features]
+        example = read_split(settings, "train").head(3)[bundle.features]
         with tempfile.TemporaryDirectory() as scratch:
             model_uri = tracker.log_model(bundle, example, bundle.save(Path(scratch) / MODEL_FILE))
         manifest = {
