@@ -25,7 +25,7 @@ public sealed class GeneratedServiceTests(TemplatePackFixture fixture) : IClassF
     }
 
     /// <summary>Each serving framework once (the other tested option sets serve the same code).</summary>
-    public static TheoryData<string> Frameworks => new() { "", "--serving flask", "--serving django" };
+    public static TheoryData<string> Frameworks => new() { "", "--serving flask", "--serving django --tracking none" };
 
     public static IReadOnlyList<Case> Contract { get; } =
     [
