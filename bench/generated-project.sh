@@ -83,6 +83,30 @@ app = FastAPI()
 async def predict(payload: Dict[str, Any]) -> Dict[str, Any]:
     return {"ok": True}
 PY
+# --- Django (--serving django, issue 18): a bare view, the same JSON body parsed, no middleware ---
+elif grep -q '^from django' "src/$package/service.py"; then
+    bare_target="bench_bare.app:application"
+    cat >"$work/bare/bench_bare/app.py" <<'PY'
+import json
+
+from django.conf import settings
+
+settings.configure(DEBUG=False, SECRET_KEY="bench-" + "x" * 50, ALLOWED_HOSTS=["*"], ROOT_URLCONF=__name__, MIDDLEWARE=[])
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.http import JsonResponse  # noqa: E402
+from django.urls import path  # noqa: E402
+
+
+def predict(request):
+    json.loads(request.body)
+    return JsonResponse({"ok": True})
+
+
+urlpatterns = [path("predict", predict)]
+application = get_wsgi_application()
+PY
+# --- end of the Django block ---
 else
     bare_target="bench_bare.app:create_app()"
     cat >"$work/bare/bench_bare/app.py" <<'PY'

@@ -12,6 +12,8 @@ debian_packages=(
   # run the generated project and its tests with Debian's Python (PyPI is not assumed reachable)
   python3-sklearn python3-pandas python3-fastapi python3-flask python3-uvicorn
   python3-pytest python3-httpx python3-yaml python3-joblib gunicorn
+  # --serving django: Debian's Django 3.2 and WhiteNoise run the generated Django project
+  python3-django python3-whitenoise
   # the model store (fsspec) and `make test` with coverage, as `make install` sets them up
   python3-fsspec python3-pytest-cov
   # validators: Jenkinsfile (Groovy on Java 17), YAML, shell scripts, load test of the service

@@ -25,7 +25,7 @@ public sealed class GeneratedServiceTests(TemplatePackFixture fixture) : IClassF
     }
 
     /// <summary>Each serving framework once (the other tested option sets serve the same code).</summary>
-    public static TheoryData<string> Frameworks => new() { "", "--serving flask" };
+    public static TheoryData<string> Frameworks => new() { "", "--serving flask", "--serving django --tracking none" };
 
     public static IReadOnlyList<Case> Contract { get; } =
     [
@@ -78,8 +78,10 @@ public sealed class GeneratedServiceTests(TemplatePackFixture fixture) : IClassF
         using var metadata = await service.Client.GetAsync("/metadata");
         Assert.Equal(HttpStatusCode.OK, metadata.StatusCode);
         Assert.True(failures.Count == 0, $"{string.Join(Environment.NewLine, failures)}{Environment.NewLine}{service.Describe()}");
-        // The package's own log records reach the server's output (uvicorn and gunicorn configure only their own loggers).
-        Assert.True(service.Output.Contains($"{GeneratedVariants.PackageName}.model_holder: loaded model", StringComparison.Ordinal), service.Describe());
+        // The package's own log records reach the server's output (uvicorn and gunicorn configure only their own loggers),
+        // and each server process loaded the model once, not per request.
+        var loads = service.Output.Split('\n').Count(line => line.Contains($"{GeneratedVariants.PackageName}.model_holder: loaded model", StringComparison.Ordinal));
+        Assert.True(loads >= 1 && loads <= service.Processes, $"{loads} model loads by {service.Processes} process(es){Environment.NewLine}{service.Describe()}");
     }
 
     public static TheoryData<string, string, string> UnservableModels
@@ -126,12 +128,14 @@ public sealed class GeneratedServiceTests(TemplatePackFixture fixture) : IClassF
         Assert.True(service.Output.Contains(reason, StringComparison.Ordinal), $"the reason is not in the log{Environment.NewLine}{service.Describe()}");
     }
 
-    [Fact]
-    public async Task The_flask_image_runs_gunicorn_without_its_control_socket_checked_statically_as_gunicorn_25_is_not_installed_here()
+    [Theory]
+    [InlineData("--serving flask")]
+    [InlineData("--serving django")]
+    public async Task The_image_runs_gunicorn_without_its_control_socket_checked_statically_as_gunicorn_25_is_not_installed_here(string options)
     {
         // gunicorn 25.1+ creates a control socket under $XDG_RUNTIME_DIR or $HOME, which the image's user (no home,
         // read-only root) cannot write. Debian's gunicorn predates the setting, so only the configuration is checked.
-        var repo = await GeneratedVariants.GetAsync(fixture.Pack, "--serving flask");
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, options);
         var command = ServiceProcess.LocalCommand(repo.ReadText("Dockerfile"), 8080);
         var config = Array.IndexOf(command, "--config");
         Assert.True(config > 0 && command[config + 1] == $"python:{GeneratedVariants.PackageName}.gunicorn_conf", string.Join(" ", command));

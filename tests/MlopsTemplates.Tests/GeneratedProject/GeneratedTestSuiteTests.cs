@@ -24,5 +24,6 @@ public sealed class GeneratedTestSuiteTests(TemplatePackFixture fixture) : IClas
         }
 
         Assert.Equal(repo.Option("serving") != "none", cases.Contains("tests.test_service"));
+        Assert.Equal(repo.Option("serving") == "django", cases.Contains("tests.test_django"));
     }
 }

@@ -15,11 +15,13 @@ public static class GeneratedVariants
     /// <summary>Debian's interpreter: it sees the Debian packages (scikit-learn, FastAPI, Flask...).</summary>
     public const string Python = "/usr/bin/python3";
 
-    /// <summary>The option sets whose repositories are run: defaults, each serving, each other Python, no tracking, no DVC.</summary>
+    /// <summary>The option sets whose repositories are run: defaults, each serving, each other Python, no tracking, no DVC.
+    /// Django's suite runs with MLflow, its service (<see cref="Serving"/>) without.</summary>
     public static TheoryData<string> Tested => new()
     {
         "",
         "--serving flask",
+        "--serving django",
         "--serving none",
         "--python 3.12",
         "--python 3.11",
@@ -33,6 +35,7 @@ public static class GeneratedVariants
     {
         "",
         "--serving flask",
+        "--serving django --tracking none",
         "--python 3.12",
         "--python 3.11",
         "--python 3.13",

@@ -39,6 +39,16 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>How many processes serve requests: gunicorn's <c>--workers</c>, or one.</summary>
+    public int Processes
+    {
+        get
+        {
+            var workers = Array.IndexOf(Command, "--workers");
+            return workers >= 0 ? int.Parse(Command[workers + 1], System.Globalization.CultureInfo.InvariantCulture) : 1;
+        }
+    }
+
     public HttpClient Client { get; }
 
     /// <summary>Everything the server printed so far, for failure messages.</summary>
