@@ -19,6 +19,8 @@ debian_packages=(
   git make
   # the CI tests run the pipelines' own checks (jq in the Azure production gate)
   jq
+  # the web UI's browser test (--ui react): Debian's Chromium, driven by playwright-core from tests/validators
+  chromium fonts-dejavu-core
 )
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
