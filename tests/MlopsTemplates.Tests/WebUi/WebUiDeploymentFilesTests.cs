@@ -112,6 +112,16 @@ public sealed partial class WebUiDeploymentFilesTests(TemplatePackFixture fixtur
     }
 
     [Fact]
+    public async Task The_python_the_ui_adds_passes_ruff_check_and_format_as_make_lint_runs_them()
+    {
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, Options);
+        Assert.True(repo.Exists($"src/{GeneratedVariants.PackageName}/api_schema.py") && repo.Exists("tests/test_api_schema.py"));
+        await Validators.Ruff.AssertValidAsync(repo, ".");
+        var script = Path.Combine(RepositoryPaths.Root, "tests", "MlopsTemplates.Tests", "GeneratedProject", "ruff-format-check.mjs");
+        (await Command.RunAsync("node", [script, repo.Root])).EnsureSuccess();
+    }
+
+    [Fact]
     public async Task Without_the_option_nothing_of_the_web_ui_is_generated()
     {
         var repo = await GeneratedVariants.GetAsync(fixture.Pack, "");
