@@ -23,6 +23,8 @@ debian_packages=(
   jq
   # data engineering (issue 20): sqlfluff's hive and sparksql grammars for the generated HiveQL and Spark SQL
   sqlfluff
+  # the web UI's browser test (--ui react): Debian's Chromium, driven by playwright-core from tests/validators
+  chromium fonts-dejavu-core
 )
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
