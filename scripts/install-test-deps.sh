@@ -19,6 +19,8 @@ debian_packages=(
   git make
   # the CI tests run the pipelines' own checks (jq in the Azure production gate)
   jq
+  # the prediction log (--store): a throwaway PostgreSQL 15 server, its driver, pymongo and mongomock (a fake, not a server)
+  postgresql python3-sqlalchemy python3-alembic python3-psycopg2 python3-pymongo python3-mongomock
 )
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
