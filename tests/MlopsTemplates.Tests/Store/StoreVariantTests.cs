@@ -71,4 +71,19 @@ public sealed class StoreVariantTests(TemplatePackFixture fixture) : IClassFixtu
         Assert.DoesNotContain(none.Files, f => f.Contains("/store/", StringComparison.Ordinal) || f == "mk/store.mk" || f.EndsWith("monitor.py", StringComparison.Ordinal));
         Assert.DoesNotContain("/feedback", none.ReadText($"src/{GeneratedVariants.PackageName}/service.py"));
     }
+
+    [SkippableTheory]
+    [InlineData("--store postgres", "postgres:")]
+    [InlineData("--store mongodb", "mongo:")]
+    public async Task The_compose_override_adds_the_database_and_matches_the_compose_schema(string options, string image)
+    {
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, options);
+
+        await Validators.Schema("compose").AssertValidAsync(repo, "compose.store.yaml");
+        var compose = repo.ReadText("compose.store.yaml");
+        Assert.Contains($"image: {image}", compose);
+        Assert.Contains("@store-db:", compose);
+        Assert.Contains("127.0.0.1:", compose);
+        Assert.Contains("compose.store.yaml", repo.ReadText("docs/store.md"));
+    }
 }
