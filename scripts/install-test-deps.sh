@@ -25,6 +25,8 @@ debian_packages=(
   sqlfluff
   # the web UI's browser test (--ui react): Debian's Chromium, driven by playwright-core from tests/validators
   chromium fonts-dejavu-core
+  # the prediction log (--store): a throwaway PostgreSQL 15 server, its driver, pymongo and mongomock (a fake, not a server)
+  postgresql python3-sqlalchemy python3-alembic python3-psycopg2 python3-pymongo python3-mongomock
 )
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }

@@ -209,7 +209,8 @@ public sealed class GeneratedServiceTests(TemplatePackFixture fixture) : IClassF
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "...";
 
-    private static JsonObject FirstTestRecord(string csv)
+    /// <summary>The first record of a test CSV as the JSON object /predict takes (also used by the store tests).</summary>
+    internal static JsonObject FirstTestRecord(string csv)
     {
         var lines = File.ReadLines(csv).Take(2).ToArray();
         var header = lines[0].Split(',');

@@ -34,6 +34,11 @@ CV_SCORES = ("accuracy", "roc_auc", "f1")
 
 def train(settings: Settings, params: dict[str, Any]) -> tuple[ModelBundle, dict[str, float]]:
     frame = read_split(settings, "train")
+    if (params.get("feedback") or {}).get("include"):
+        # --store: predictions that received their true label (POST /feedback) join the training data.
+        from mlops_project_pkg.store.training import with_feedback
+
+        frame = with_feedback(frame)
     features, target = to_matrix(frame), frame[TARGET].to_numpy()
     model_params = params["model"]
     pipeline = build_pipeline(model_params)

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using MlopsTemplates.Tests.GeneratedProject;
+using MlopsTemplates.Tests.Infrastructure;
+
+namespace MlopsTemplates.Tests.Store;
+
+/// <summary>
+/// <c>--store postgres</c> against a real PostgreSQL 15 server (one for the class): the committed Alembic migrations up
+/// and down and equal to the models, the service started as in the image recording predictions and taking feedback,
+/// the monitoring stage over that log, and the database killed mid-run while requests keep succeeding.
+/// </summary>
+public sealed class PostgresStoreTests(TemplatePackFixture fixture, PostgresServer postgres)
+    : IClassFixture<TemplatePackFixture>, IClassFixture<PostgresServer>
+{
+    private const string Options = "--store postgres";
+    private static readonly string Package = GeneratedVariants.PackageName;
+
+    [Fact]
+    public async Task Real_postgres_migrations_go_up_and_down_and_check_compares_them_with_the_models()
+    {
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, Options);
+        await postgres.CreateDatabaseAsync("migrations");
+        var environment = new Dictionary<string, string> { ["STORE_URL"] = postgres.Url("migrations") };
+        Task<CommandResult> Store(params string[] arguments) => GeneratedVariants.RunPythonAsync(repo.Root, ["-m", $"{Package}.store", .. arguments], environment);
+        const string tables = "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'";
+
+        (await Store("upgrade")).EnsureSuccess();
+        Assert.Equal("alembic_version,feedback,predictions", await postgres.ScalarAsync("migrations", tables));
+        Assert.Contains("ix_predictions_created_at", await postgres.ScalarAsync("migrations", "SELECT string_agg(indexname, ',') FROM pg_indexes WHERE tablename = 'predictions'"));
+        var matches = (await Store("check")).EnsureSuccess();
+        Assert.Contains("schema matches", matches.StandardOutput);
+        // The password never reaches the log.
+        Assert.DoesNotContain(PostgresServer.Password, matches.Output);
+
+        (await postgres.PsqlAsync("migrations", "ALTER TABLE predictions DROP COLUMN latency_ms")).EnsureSuccess();
+        var drifted = await Store("check");
+        Assert.True(drifted.ExitCode == 1 && drifted.StandardError.Contains("latency_ms", StringComparison.Ordinal), drifted.ToString());
+
+        (await Store("downgrade", "base")).EnsureSuccess();
+        Assert.Equal("alembic_version", await postgres.ScalarAsync("migrations", tables));
+        Assert.Equal(1, (await Store("check")).ExitCode);
+        (await Store("upgrade", "head")).EnsureSuccess();
+        (await Store("check")).EnsureSuccess();
+    }
+
+    [Fact]
+    public async Task The_service_logs_to_real_postgres_feeds_monitoring_and_answers_while_the_database_is_killed()
+    {
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, Options);
+        await postgres.CreateDatabaseAsync("service");
+        var work = fixture.Pack.NewOutputDirectory("store-service");
+        var environment = new Dictionary<string, string>
+        {
+            ["DATA_DIR"] = Path.Combine(work, "data"),
+            ["MODEL_PATH"] = Path.Combine(work, "models", "model.joblib"),
+            ["CANDIDATE_DIR"] = Path.Combine(work, "models", "candidate"),
+            ["REPORTS_DIR"] = Path.Combine(work, "reports"),
+            ["TRACKING_DIR"] = Path.Combine(work, "runs"),
+            ["STORE_URL"] = postgres.Url("service"),
+            ["STORE_FLUSH_SECONDS"] = "0.1",
+            ["STORE_TIMEOUT_SECONDS"] = "2",
+        };
+        foreach (var step in new[] { "train", "evaluate" })
+        {
+            (await GeneratedVariants.RunPythonAsync(repo.Root, ["-m", $"{Package}.{step}"], environment)).EnsureSuccess();
+        }
+
+        var record = GeneratedServiceTests.FirstTestRecord(Path.Combine(work, "data", "processed", "test.csv"));
+        await using var service = await ServiceProcess.StartAsync(repo.Root, environment);
+
+        // 30 predictions, recorded in the background; their ids are the clients' X-Request-ID.
+        string? label = null;
+        string? version = null;
+        for (var i = 0; i < 30; i++)
+        {
+            var (status, body, requestId) = await PredictAsync(service, record, $"req-{i}");
+            Assert.True(status == HttpStatusCode.OK, body);
+            Assert.Equal($"req-{i}", requestId);
+            var answer = JsonNode.Parse(body)!;
+            version = (string)answer["model_version"]!;
+            label = (string)answer["predictions"]![0]!["label"]!;
+        }
+
+        await Eventually(async () => await postgres.ScalarAsync("service", "SELECT count(*) FROM predictions") == "30", "30 predictions in PostgreSQL", service);
+        Assert.Equal($"{version}|{label}|service", await postgres.ScalarAsync("service", "SELECT model_version || '|' || label || '|' || source FROM predictions WHERE request_id = 'req-0'"));
+
+        // Ground truth for ten of them, all contradicting the model.
+        var truth = label == "benign" ? "malignant" : "benign";
+        for (var i = 0; i < 10; i++)
+        {
+            var (status, body) = await service.PostAsync("/feedback", Json(new JsonObject { ["request_id"] = $"req-{i}", ["label"] = truth }));
+            Assert.True(status == HttpStatusCode.Created, body);
+        }
+
+        Assert.Equal("10", await postgres.ScalarAsync("service", "SELECT count(*) FROM feedback"));
+
+        // The monitoring stage over that log: thresholds low enough to judge 30 predictions; the model is wrong on
+        // every labelled one and the log holds one record 30 times, so both accuracy and drift fail it.
+        var parameters = Path.Combine(work, "params.yaml");
+        await File.WriteAllTextAsync(parameters, repo.ReadText("params.yaml")
+            .Replace("min_predictions: 100", "min_predictions: 20", StringComparison.Ordinal)
+            .Replace("min_labelled: 30", "min_labelled: 5", StringComparison.Ordinal));
+        var monitor = await GeneratedVariants.RunPythonAsync(repo.Root, ["-m", $"{Package}.monitor", "--params", parameters], environment);
+        Assert.True(monitor.ExitCode == 1, monitor.ToString());
+        Assert.Contains("live accuracy 0.000", monitor.StandardError);
+        Assert.Contains("drifted", monitor.StandardError);
+        var report = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(work, "reports", "monitor.json")))!;
+        Assert.Equal(30, (int)report["predictions"]!);
+        Assert.Equal(10, (int)report["accuracy"]!["labelled"]!);
+
+        // The database dies: predictions still answer at once, feedback says to retry, the service stays ready.
+        await postgres.KillAsync();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < 20; i++)
+        {
+            var (status, body, _) = await PredictAsync(service, record, $"down-{i}");
+            Assert.True(status == HttpStatusCode.OK, $"prediction {i} with the database down: {(int)status} {body}{Environment.NewLine}{service.Describe()}");
+        }
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"20 predictions took {clock.Elapsed} with the database down");
+        var (feedbackStatus, feedbackBody) = await service.PostAsync("/feedback", Json(new JsonObject { ["request_id"] = "down-0", ["label"] = truth }));
+        Assert.True(feedbackStatus == HttpStatusCode.ServiceUnavailable, feedbackBody);
+        using (var ready = await service.Client.GetAsync("/readyz"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        }
+
+        await Eventually(() => Task.FromResult(service.Output.Contains("prediction log write failed", StringComparison.Ordinal)), "the failed writes logged", service);
+        Assert.DoesNotContain(PostgresServer.Password, service.Output);
+
+        // Back up: recording resumes without a restart of the service.
+        await postgres.StartAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await PredictAsync(service, record, $"after-{i}")).Status);
+        }
+
+        await Eventually(async () => await postgres.ScalarAsync("service", "SELECT count(*) FROM predictions WHERE request_id LIKE 'after-%'") == "5", "recording resumed", service);
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body, string? RequestId)> PredictAsync(ServiceProcess service, JsonObject record, string requestId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/predict") { Content = Json(record) };
+        request.Headers.Add("X-Request-ID", requestId);
+        using var response = await service.Client.SendAsync(request);
+        var echoed = response.Headers.TryGetValues("X-Request-ID", out var values) ? values.Single() : null;
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), echoed);
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what, ServiceProcess service)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not within 30 s: {what}{Environment.NewLine}{service.Describe()}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static StringContent Json(JsonNode value) => new(value.ToJsonString(), Encoding.UTF8, "application/json");
+}
