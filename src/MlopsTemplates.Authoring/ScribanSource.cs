@@ -11,8 +11,12 @@ public sealed record Variant(string SourcePath, string OutputPath, string Conten
 /// <summary>A <c>*.sbn</c> source: a Scriban template whose front matter says where and when its output is emitted.</summary>
 public sealed class ScribanSource
 {
-    /// <summary>More combinations than this in one source is a sign it mixes concerns that belong in separate files.</summary>
-    public const int MaxCombinations = 64;
+    /// <summary>
+    /// More combinations than this in one source is a sign it mixes concerns that belong in separate files. 128: the
+    /// generated README and Makefile name every component, and five component options (issues 16 to 20) put a
+    /// few of them between 64 and 128; each variant is rendered once at pack time, so the cost is the package's size.
+    /// </summary>
+    public const int MaxCombinations = 128;
 
     /// <summary>The global every source may read besides the options it lists.</summary>
     public const string TemplateVersionVariable = "template_version";

@@ -111,19 +111,19 @@ public sealed class ScribanSourceTests
     }
 
     [Fact]
-    public void More_than_64_combinations_fail_and_say_to_split_the_source()
+    public void More_than_128_combinations_fail_and_say_to_split_the_source()
     {
         var manifest = TemplateSandbox.DefaultManifest();
         var symbols = manifest["symbols"]!.AsObject();
-        symbols["a"] = TemplateSandbox.Choice("1", "1", "2", "3", "4", "5");
-        symbols["b"] = TemplateSandbox.Choice("1", "1", "2", "3", "4", "5");
+        symbols["a"] = TemplateSandbox.Choice("1", "1", "2", "3", "4", "5", "6", "7");
+        symbols["b"] = TemplateSandbox.Choice("1", "1", "2", "3", "4", "5", "6", "7");
         var options = OptionModel.FromManifest(manifest);
         var source = ScribanSource.Parse("+++\noutput = \"x\"\nvary = [\"a\", \"b\", \"ci\"]\n+++\n{{ a }}{{ b }}{{ ci }}", "big.sbn", options);
 
         var diagnostic = SingleError(() => source.Combinations());
 
         Assert.Equal(DiagnosticCodes.TooManyCombinations, diagnostic.Code);
-        Assert.Contains("a (5) x b (5) x ci (3) = 75 combinations, more than 64: split it", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Contains("a (7) x b (7) x ci (3) = 147 combinations, more than 128: split it", diagnostic.Message, StringComparison.Ordinal);
     }
 
     [Fact]
