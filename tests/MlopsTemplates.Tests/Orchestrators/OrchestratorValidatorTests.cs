@@ -1,0 +1,30 @@
+using MlopsTemplates.Tests.Infrastructure;
+
+namespace MlopsTemplates.Tests.Orchestrators;
+
+/// <summary>Each orchestrator validator accepts a good file and rejects a deliberately broken one for the planted reasons.</summary>
+public sealed class OrchestratorValidatorTests
+{
+    private static string Fixtures => Path.Combine(RepositoryPaths.Validators, "fixtures");
+
+    [SkippableFact]
+    public async Task Argo_validator_accepts_a_good_workflow_template_and_cron_workflow()
+    {
+        await OrchestratorValidators.Argo.AssertValidAsync(["argo/good.yaml"], Fixtures);
+    }
+
+    [SkippableFact]
+    public async Task Argo_validator_rejects_a_misspelt_field_and_the_dropped_singular_schedule_through_the_schema_and_the_models()
+    {
+        await OrchestratorValidators.Argo.AssertInvalidAsync(
+            ["argo/bad.yaml"],
+            Fixtures,
+            expectedFragments: ["schema: /spec/templates/0/container must NOT have additional properties \"comand\"", "schema: /spec must NOT have additional properties \"schedule\"", "model: /spec must have required property schedules"]);
+    }
+
+    [SkippableFact]
+    public async Task Argo_validator_finds_no_argo_object_in_plain_kubernetes_yaml()
+    {
+        await OrchestratorValidators.Argo.AssertInvalidAsync(["k8s-strict/good.yaml"], Fixtures, expectedFragments: ["no Argo Workflows objects found"]);
+    }
+}
