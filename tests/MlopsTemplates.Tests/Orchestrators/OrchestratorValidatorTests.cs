@@ -27,4 +27,16 @@ public sealed class OrchestratorValidatorTests
     {
         await OrchestratorValidators.Argo.AssertInvalidAsync(["k8s-strict/good.yaml"], Fixtures, expectedFragments: ["no Argo Workflows objects found"]);
     }
+
+    [SkippableFact]
+    public async Task Airflow_dag_validator_accepts_an_airflow_3_dag()
+    {
+        await OrchestratorValidators.AirflowDag.AssertValidAsync(["airflow/good.py"], Fixtures);
+    }
+
+    [SkippableFact]
+    public async Task Airflow_dag_validator_rejects_the_airflow_2_dag_import_and_a_dag_without_a_schedule()
+    {
+        await OrchestratorValidators.AirflowDag.AssertInvalidAsync(["airflow/bad.py"], Fixtures, expectedFragments: ["`airflow.DAG` is removed in Airflow 3.0", "should have an explicit `schedule` argument"]);
+    }
 }

@@ -20,4 +20,15 @@ public static class OrchestratorValidators
             new Requirement($"the Argo schema in {RepositoryPaths.SharedSchemas}", () => File.Exists(Path.Combine(RepositoryPaths.SharedSchemas, "argo-workflows", "schema.json"))),
         ],
         r => r.ExitCode switch { 0 => Verdict.Valid, 1 => Verdict.Invalid, _ => Verdict.Error });
+
+    /// <summary>Airflow DAG files through ruff's Airflow rules (AIR) plus E, F, W, I, B, UP (tests/validators/bin/airflow-dag.mjs).</summary>
+    public static Validator AirflowDag { get; } = new(
+        "airflow-dag",
+        "node",
+        [Path.Combine(RepositoryPaths.Validators, "bin", "airflow-dag.mjs")],
+        [
+            new Requirement("node", () => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, "node")))),
+            new Requirement("npm package @astral-sh/ruff-wasm-nodejs in tests/validators/node_modules", () => File.Exists(Path.Combine(RepositoryPaths.Validators, "node_modules", "@astral-sh", "ruff-wasm-nodejs", "package.json"))),
+        ],
+        r => r.ExitCode switch { 0 => Verdict.Valid, 1 => Verdict.Invalid, _ => Verdict.Error });
 }
