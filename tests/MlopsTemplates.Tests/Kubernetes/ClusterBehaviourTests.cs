@@ -85,7 +85,8 @@ public sealed class ClusterBehaviourTests(TemplatePackFixture fixture) : IClassF
             {
                 var spec = run.PodTemplate.Map("spec");
                 var steps = spec.Seq("initContainers").Concat(spec.Seq("containers")).Select(c => c.Scalar("name")).ToList();
-                Assert.Equal(["prepare-data", "train", "evaluate"], steps);
+                // The stages of the pipeline stage model, in dvc.yaml's order (Orchestrators/ compares the orchestrators with it).
+                Assert.Equal(["ingest", "prepare", "train", "evaluate"], steps);
                 var gate = spec.Seq("containers").Single();
                 var alias = gate.Seq("env").Single(e => e.Scalar("name") == "MODEL_PROMOTE_ALIAS");
                 Assert.Equal("dev", alias.Scalar("value"));
