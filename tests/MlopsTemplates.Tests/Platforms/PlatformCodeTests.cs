@@ -21,6 +21,17 @@ public sealed class PlatformCodeTests(PlatformImages images) : IClassFixture<Pla
     }
 
     [Fact]
+    public async Task The_generated_repositorys_own_platform_tests_pass_so_make_test_covers_the_contract()
+    {
+        foreach (var repo in new[] { images.SageMaker, images.Vertex, images.VertexFlask })
+        {
+            var result = await GeneratedVariants.RunPythonAsync(repo.Root, ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_platform.py"]);
+            Assert.True(result.ExitCode == 0 && result.StandardOutput.Contains(" passed", StringComparison.Ordinal), $"{repo}:{Environment.NewLine}{result}");
+            Assert.DoesNotContain(" skipped", result.StandardOutput, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_platform_launcher_starts_the_dockerfiles_server_command_with_only_the_app_and_port_changed()
     {
         foreach (var repo in new[] { images.SageMaker, images.Vertex, images.VertexFlask })
