@@ -49,7 +49,7 @@ public sealed class PlatformServer : IAsyncDisposable
     public static async Task<PlatformServer> StartAsync(string repository, string module, IReadOnlyDictionary<string, string> environment, int port, string probe, bool untilReady = true)
     {
         var server = new PlatformServer(repository, module, environment, port);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (DateTime.UtcNow < deadline)
         {
             Assert.False(server.running.IsCompleted, $"the server exited before {probe} answered:{Environment.NewLine}{server.Output}");
@@ -69,7 +69,7 @@ public sealed class PlatformServer : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        Assert.Fail($"{probe} did not answer within 60 s:{Environment.NewLine}{server.Output}");
+        Assert.Fail($"{probe} did not answer within 120 s:{Environment.NewLine}{server.Output}");
         return server;
     }
 
