@@ -49,16 +49,30 @@ public sealed class PlatformServer : IAsyncDisposable
     public static async Task<PlatformServer> StartAsync(string repository, string module, IReadOnlyDictionary<string, string> environment, int port, string probe, bool untilReady = true)
     {
         var server = new PlatformServer(repository, module, environment, port);
+        try
+        {
+            await server.WaitUntilAnsweringAsync(probe, untilReady);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync(); // a server that never answered is stopped too, not left running
+            throw;
+        }
+    }
+
+    private async Task WaitUntilAnsweringAsync(string probe, bool untilReady)
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (DateTime.UtcNow < deadline)
         {
-            Assert.False(server.running.IsCompleted, $"the server exited before {probe} answered:{Environment.NewLine}{server.Output}");
+            Assert.False(running.IsCompleted, $"the server exited before {probe} answered:{Environment.NewLine}{Output}");
             try
             {
-                using var response = await server.Client.GetAsync(probe);
+                using var response = await Client.GetAsync(probe);
                 if (!untilReady || response.StatusCode == HttpStatusCode.OK)
                 {
-                    return server;
+                    return;
                 }
             }
             catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
@@ -69,8 +83,7 @@ public sealed class PlatformServer : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        Assert.Fail($"{probe} did not answer within 120 s:{Environment.NewLine}{server.Output}");
-        return server;
+        Assert.Fail($"{probe} did not answer within 120 s:{Environment.NewLine}{Output}");
     }
 
     /// <summary>Sends a request; <paramref name="chunked"/> sends the body without a length (chunked transfer encoding).</summary>
