@@ -91,6 +91,7 @@ def split_mask(frame: pd.DataFrame, test_size: float, random_state: int) -> pd.S
     first, floor(rows * test_size + 0.5) of them (ties by key). Stratified and reproducible, and written
     the same way in the Spark and HiveQL prepare steps, so every engine puts each row in the same split.
     """
+
     def digest_of(key: object) -> str:
         return hashlib.md5(f"{random_state}:{key}".encode(), usedforsecurity=False).hexdigest()
 
