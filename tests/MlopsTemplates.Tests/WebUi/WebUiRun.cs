@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using MlopsTemplates.Tests.GeneratedProject;
 using MlopsTemplates.Tests.Infrastructure;
@@ -76,7 +75,7 @@ public abstract class WebUiRun : IAsyncLifetime
         await Task.WhenAll(UiChainAsync(), GatewayChainAsync(), TrainAsync(model));
         if (steps.Where(s => s.Key != DriftStep).All(s => s.Value.ExitCode == 0))
         {
-            Record = HeldOutRecord(Path.Combine(work, "data", "processed", "test.csv"));
+            Record = GeneratedServiceTests.FirstTestRecord(Path.Combine(work, "data", "processed", "test.csv"));
             await BrowseAsync(model);
         }
 
@@ -180,18 +179,6 @@ public abstract class WebUiRun : IAsyncLifetime
         {
             steps[step] = result;
         }
-    }
-
-    private static JsonObject HeldOutRecord(string csv)
-    {
-        var rows = File.ReadLines(csv).Take(2).Select(l => l.Split(',')).ToArray();
-        var record = new JsonObject();
-        foreach (var (column, value) in rows[0].Zip(rows[1]).Where(c => c.First != "malignant"))
-        {
-            record[column] = double.Parse(value, CultureInfo.InvariantCulture);
-        }
-
-        return record;
     }
 }
 
