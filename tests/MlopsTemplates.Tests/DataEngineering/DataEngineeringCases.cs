@@ -31,7 +31,7 @@ public static class DataEngineeringCases
     public static TheoryData<string, string> Hive => With("prepare", "hive", 2);
 
     /// <summary>The flow varies by cloud: one row per cloud.</summary>
-    public static TheoryData<string, string> Nifi => With("ingest", "nifi", 4);
+    public static TheoryData<string, string> Nifi => With("ingest", "nifi", 2);
 
     /// <summary>Runs Debian's Python with the generated package importable; fails the test when it exits non-zero.</summary>
     public static async Task<string> PythonAsync(GeneratedRepository repo, string script)

@@ -52,9 +52,7 @@ public sealed class KubernetesCase : IXunitSerializable
         new("churn-model", "none", "mlflow", "gcp"),
         new("Customer Lifetime Value Forecasting Model For The Retail Banking Division", "fastapi", "mlflow", "aws"),
         new("3d-vision", "django", "mlflow", "gcp"),
-        new("my.dotted.project", "fastapi", "mlflow", "azure"),
         new("Straße Prognose", "none", "mlflow", "local"),
-        new("x", "fastapi", "mlflow", "local"),
     ];
 
     public static TheoryData<KubernetesCase> All { get; } = new(Cases);
