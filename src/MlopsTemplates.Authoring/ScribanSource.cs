@@ -12,9 +12,10 @@ public sealed record Variant(string SourcePath, string OutputPath, string Conten
 public sealed class ScribanSource
 {
     /// <summary>
-    /// More combinations than this in one source is a sign it mixes concerns that belong in separate files. 128: the
-    /// generated README and Makefile name every component, and five component options (issues 16 to 20) put a
+    /// More valid combinations than this in one source is a sign it mixes concerns that belong in separate files. 128:
+    /// the generated README and Makefile name every component, and five component options (issues 16 to 20) put a
     /// few of them between 64 and 128; each variant is rendered once at pack time, so the cost is the package's size.
+    /// Combinations the rules forbid are not counted, since the source is never rendered for them.
     /// </summary>
     public const int MaxCombinations = 128;
 
@@ -96,17 +97,19 @@ public sealed class ScribanSource
                 .Where(v => !FrontMatter.Only.TryGetValue(name, out var allowed) || allowed.Contains(v))
                 .ToList()))
             .ToList();
-        var count = Authoring.Combinations.Count(axes.Select(a => a.Item2.Count));
-        if (count > MaxCombinations)
+        // Counted after the rules: a source that lists an option whose values the rules tie to another option's (an
+        // orchestrator only with Kubernetes) is rendered for the pairs that can happen, not for the whole product.
+        var rendered = Authoring.Combinations.Product(axes)
+            .Where(c => ValueBox.Intersect(FrontMatter.Only, ValueBox.Of(c)) is { } box && options.Reaches(box))
+            .ToList();
+        if (rendered.Count > MaxCombinations)
         {
             throw new AuthoringException(AuthoringDiagnostic.ForFile(Path, DiagnosticCodes.TooManyCombinations,
-                $"varies by {string.Join(" x ", axes.Select(a => $"{a.name} ({a.Item2.Count})"))} = {count} combinations, more than {MaxCombinations}: " +
+                $"varies by {string.Join(" x ", axes.Select(a => $"{a.name} ({a.Item2.Count})"))}: {rendered.Count} valid combinations, more than {MaxCombinations}: " +
                 "split it into smaller sources (for example one per value of an option, using 'only') or move shared text into a partial"));
         }
 
-        return Authoring.Combinations.Product(axes)
-            .Where(c => ValueBox.Intersect(FrontMatter.Only, ValueBox.Of(c)) is { } box && options.Reaches(box))
-            .ToList();
+        return rendered;
     }
 
     /// <summary>Renders every combination; identical outputs are merged into one variant with a wider condition.</summary>

@@ -123,7 +123,25 @@ public sealed class ScribanSourceTests
         var diagnostic = SingleError(() => source.Combinations());
 
         Assert.Equal(DiagnosticCodes.TooManyCombinations, diagnostic.Code);
-        Assert.Contains("a (7) x b (7) x ci (3) = 147 combinations, more than 128: split it", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Contains("a (7) x b (7) x ci (3): 147 valid combinations, more than 128: split it", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Combinations_the_rules_forbid_do_not_count_toward_the_limit()
+    {
+        var manifest = TemplateSandbox.DefaultManifest();
+        var symbols = manifest["symbols"]!.AsObject();
+        symbols["a"] = TemplateSandbox.Choice("1", "1", "2", "3", "4", "5", "6", "7");
+        symbols["b"] = TemplateSandbox.Choice("1", "1", "2", "3", "4", "5", "6", "7");
+        var plain = OptionModel.FromManifest(manifest);
+        // b other than 1 needs ci github: of the 147 in a x b x ci, 7 * (1 * 3 + 6 * 1) = 63 remain valid.
+        var rule = new OptionRule(1,
+            new Dictionary<string, IReadOnlySet<string>> { ["b"] = new HashSet<string> { "2", "3", "4", "5", "6", "7" } },
+            new Dictionary<string, IReadOnlySet<string>> { ["ci"] = new HashSet<string> { "github" } },
+            "b needs github");
+        var source = ScribanSource.Parse("+++\noutput = \"x\"\nvary = [\"a\", \"b\", \"ci\"]\n+++\n{{ a }}{{ b }}{{ ci }}", "big.sbn", plain.WithRules([rule]));
+
+        Assert.Equal(63, source.Combinations().Count);
     }
 
     [Fact]
