@@ -16,10 +16,12 @@ public static class Covering
     /// Valid combinations in which every pair of values of two options that some valid combination has together
     /// appears at least once (greedy, one combination at a time: start from the first uncovered pair, then give each
     /// other option the value that covers most uncovered pairs and still leaves a valid completion). Deterministic.
+    /// Pairs the <paramref name="alreadyRun"/> combinations cover (the golden stacks, say) are not covered again.
     /// </summary>
-    public static IReadOnlyList<NamedCombination> Pairwise(OptionModel options)
+    public static IReadOnlyList<NamedCombination> Pairwise(OptionModel options, IEnumerable<NamedCombination>? alreadyRun = null)
     {
         var uncovered = new SortedSet<(int, int, int, int)>(ValidPairs(options));
+        uncovered.ExceptWith((alreadyRun ?? []).SelectMany(c => PairsOf(options, c.Values)));
         var chosen = new List<NamedCombination>();
         while (uncovered.Count > 0)
         {
@@ -90,34 +92,53 @@ public static class Covering
     }
 
     /// <summary>
-    /// For each value of <paramref name="option"/> (a "golden stack" per cloud, say), the valid combination with the
-    /// heaviest choices: each other option in turn takes the value whose own files (those whose condition singles out
-    /// that value) weigh most among what is still compatible, keeping a valid completion; the default wins a tie.
+    /// Golden stacks: first, for each value of <paramref name="option"/> (one per cloud, say), a valid combination with
+    /// the heaviest choices, named <c>golden-&lt;value&gt;</c>; then, while some value of any option is in none of them,
+    /// one more from the first such value (template order), named <c>golden-&lt;option&gt;-&lt;value&gt;</c>. Each other
+    /// option in turn takes the value whose own files (those whose condition singles it out) weigh most, always keeping a
+    /// valid completion; in the added stacks a value no stack has yet comes first, so they are few. Ties go to a value no
+    /// stack has yet, then to the default. So every value any valid combination can take is in some golden stack.
     /// </summary>
-    public static IReadOnlyList<NamedCombination> HeaviestPerValue(TemplatePlan plan, string option)
+    public static IReadOnlyList<NamedCombination> GoldenStacks(TemplatePlan plan, string option)
     {
         var options = plan.Folder.Options;
         var weighted = plan.Files.Select(f => (f.Condition.Terms, Weight: Weight(f))).ToList();
+        var covered = new HashSet<(string, string)>();
         var stacks = new List<NamedCombination>();
-        foreach (var fixedValue in options.ByName[option].Values.Where(v => options.Reaches(Single(option, v))))
+
+        void Add(string name, Dictionary<string, IReadOnlySet<string>> seed, bool newFirst)
         {
-            var partial = Single(option, fixedValue);
-            foreach (var other in options.Options.Where(o => o.Name != option))
+            var partial = seed;
+            foreach (var other in options.Options.Where(o => !seed.ContainsKey(o.Name)))
             {
-                var best = other.Values
+                partial = other.Values
                     .Select(v => (Value: v, Box: ValueBox.Intersect(partial, Single(other.Name, v))!))
                     .Where(x => options.Reaches(x.Box))
-                    .Select(x => (x.Value, x.Box, Weight: weighted
+                    .Select(x => (x.Value, x.Box, New: !covered.Contains((other.Name, x.Value)), Weight: weighted
                         .Where(w => w.Terms.Any(t => t.TryGetValue(other.Name, out var allowed) && allowed.Count < other.Values.Count
                             && allowed.Contains(x.Value) && ValueBox.Intersect(t, x.Box) is not null))
                         .Sum(w => w.Weight)))
-                    .OrderByDescending(x => x.Weight)
+                    .OrderByDescending(x => newFirst && x.New)
+                    .ThenByDescending(x => x.Weight)
+                    .ThenByDescending(x => x.New)
                     .ThenBy(x => x.Value == other.DefaultValue ? 0 : 1)
-                    .First();
-                partial = best.Box;
+                    .First().Box;
             }
 
-            stacks.Add(new NamedCombination($"golden-{fixedValue}", ValueBox.Representative(partial, options)));
+            var stack = ValueBox.Representative(partial, options);
+            covered.UnionWith(stack.Select(kv => (kv.Key, kv.Value)));
+            stacks.Add(new NamedCombination(name, stack));
+        }
+
+        foreach (var value in options.ByName[option].Values.Where(v => options.Reaches(Single(option, v))))
+        {
+            Add($"golden-{value}", Single(option, value), newFirst: false);
+        }
+
+        while (options.Options.SelectMany(o => o.Values.Select(v => (o.Name, Value: v)))
+                   .FirstOrDefault(x => !covered.Contains(x) && options.Reaches(Single(x.Name, x.Value))) is { Name: not null } missing)
+        {
+            Add($"golden-{missing.Name}-{missing.Value}", Single(missing.Name, missing.Value), newFirst: true);
         }
 
         return stacks;

@@ -5,8 +5,8 @@ namespace MlopsTemplates.Tests.Combinations;
 
 /// <summary>
 /// The combinations every deep test shares, derived from the option model and its rules (template.json, rules.json):
-/// a pairwise set (every pair of values some valid combination has) and one golden stack per cloud (the heaviest valid
-/// choices with that cloud). Component tests run their deep checks on these, never on the whole option space; use
+/// a pairwise set (every pair of values some valid combination has) and the golden stacks (one per cloud with the
+/// heaviest valid choices, plus as many more as it takes for every value to be in one; see <see cref="Covering.GoldenStacks"/>). Component tests run their deep checks on these, never on the whole option space; use
 /// <see cref="Pairwise"/>, <see cref="GoldenStacks"/> or <see cref="All"/> as MemberData, each row being
 /// (name, command-line options).
 /// </summary>
@@ -17,18 +17,25 @@ public static class CoveringSets
     /// <summary>The planned files of the real template, for tests that compare the engine's output with it.</summary>
     public static TemplatePlan Plan => LazyPlan.Value;
 
-    public static IReadOnlyList<NamedCombination> PairwiseSet { get; } = Covering.Pairwise(TemplateOptions.Model);
+    private static readonly Lazy<IReadOnlyList<NamedCombination>> LazyPairwise = new(() => Covering.Pairwise(TemplateOptions.Model, GoldenStackSet));
 
-    public static IReadOnlyList<NamedCombination> GoldenStackSet => Covering.HeaviestPerValue(Plan, "cloud");
+    /// <summary>The combinations that, with the golden stacks, hold every valid pair of values (pairs a golden stack
+    /// already has are not repeated, so the deep tests run fewer combinations).</summary>
+    public static IReadOnlyList<NamedCombination> PairwiseSet => LazyPairwise.Value;
+
+    private static readonly Lazy<IReadOnlyList<NamedCombination>> LazyGolden = new(() => Covering.GoldenStacks(Plan, "cloud"));
+
+    public static IReadOnlyList<NamedCombination> GoldenStackSet => LazyGolden.Value;
 
     /// <summary>Rows of (name, options as one space-separated string), so test names read <c>golden-aws, --ci github ...</c>.</summary>
     public static TheoryData<string, string> Pairwise => Rows(PairwiseSet);
 
     public static TheoryData<string, string> GoldenStacks => Rows(GoldenStackSet);
 
-    /// <summary>Both sets; a golden stack that is also in the pairwise set is listed once, under its golden name.</summary>
-    public static TheoryData<string, string> All =>
-        Rows(GoldenStackSet.Concat(PairwiseSet.Where(p => !GoldenStackSet.Any(g => Same(g.Values, p.Values)))));
+    /// <summary>Both sets: the covering set, in which every valid pair of values appears.</summary>
+    public static IReadOnlyList<NamedCombination> AllSet => [.. GoldenStackSet, .. PairwiseSet];
+
+    public static TheoryData<string, string> All => Rows(AllSet);
 
     /// <summary>The options of a row back as command-line arguments.</summary>
     public static string[] Arguments(string options) => options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -43,7 +50,4 @@ public static class CoveringSets
 
         return rows;
     }
-
-    private static bool Same(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
-        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 }

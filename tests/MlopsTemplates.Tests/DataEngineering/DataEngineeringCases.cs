@@ -11,7 +11,7 @@ namespace MlopsTemplates.Tests.DataEngineering;
 /// </summary>
 public static class DataEngineeringCases
 {
-    private static IEnumerable<NamedCombination> Rows => CoveringSets.GoldenStackSet.Concat(CoveringSets.PairwiseSet);
+    private static IEnumerable<NamedCombination> Rows => CoveringSets.AllSet;
 
     /// <summary>Up to <paramref name="count"/> covering rows with option = value, each of a different cloud where it can.</summary>
     public static TheoryData<string, string> With(string option, string value, int count)

@@ -3,9 +3,8 @@ using MlopsTemplates.Tests.Combinations;
 namespace MlopsTemplates.Tests.DataEngineering;
 
 /// <summary>
-/// Every value of --prepare and --ingest is in the pairwise set, so the deep checks (DataEngineeringCases) reach it.
-/// The golden stacks do not hold spark, hive or nifi: HeaviestPerValue picks option by option in template.json's
-/// order, so --data dvc (heavier) is chosen before --prepare, and the rules then leave only pandas and none.
+/// Every value of --prepare and --ingest is in the covering set and in a golden stack, so the deep checks
+/// (DataEngineeringCases) reach it.
 /// </summary>
 public sealed class DataOptionCoverageTests
 {
@@ -16,6 +15,11 @@ public sealed class DataOptionCoverageTests
 
     [Theory]
     [MemberData(nameof(Values))]
-    public void The_value_is_in_the_pairwise_set(string option, string value) =>
-        Assert.Contains(CoveringSets.PairwiseSet, c => c.Values[option] == value);
+    public void The_value_is_in_the_covering_set(string option, string value) =>
+        Assert.Contains(CoveringSets.AllSet, c => c.Values[option] == value);
+
+    [Theory]
+    [MemberData(nameof(Values))]
+    public void The_value_is_in_a_golden_stack(string option, string value) =>
+        Assert.Contains(CoveringSets.GoldenStackSet, c => c.Values[option] == value);
 }
