@@ -89,9 +89,11 @@ public sealed class GeneratedServiceTests(TemplatePackFixture fixture) : IClassF
         get
         {
             var data = new TheoryData<string, string, string>();
+            // Reading the model file is the holder's, shared by every framework: once. How a framework turns the
+            // holder's refusal into 503s is each framework's own: for all three.
+            data.Add("", "half-written", "not a readable model");
             foreach (var framework in Frameworks)
             {
-                data.Add(framework, "half-written", "not a readable model");
                 data.Add(framework, "features differ from the schema", "mean_weight");
             }
 

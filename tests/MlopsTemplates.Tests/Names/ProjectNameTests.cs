@@ -9,23 +9,21 @@ public sealed partial class ProjectNameTests(TemplatePackFixture fixture) : ICla
 {
     public static TheoryData<string> HostileNames => new()
     {
-        "churn-model",
+        // One name per rule the derivation has: spaces, a leading digit, dots, letters with and without an ASCII
+        // spelling, a Python keyword, a dependency's name, a dunder, dashes only at the ends, over 63 characters,
+        // digits only, a single letter.
         "Churn Model",
         "2fast 2furious",
         "my.model.v2",
         "Straße Modell",
-        "ñandú",
         "模型",
         "class",
-        "import",
-        "test",
         "flask",
-        "a",
-        "Z",
         "__init__",
         "--dash--",
         "a-very-long-project-name-that-goes-on-and-on-well-past-the-sixty-three-character-limit",
         "42",
+        "a",
     };
 
     [Theory]
@@ -58,7 +56,6 @@ public sealed partial class ProjectNameTests(TemplatePackFixture fixture) : ICla
     }
 
     [Theory]
-    [InlineData("class")]
     [InlineData("2 Churn.Model Ünï")]
     [InlineData("模型")]
     public async Task The_generated_repository_s_own_tests_pass_under_a_hostile_name(string name)
