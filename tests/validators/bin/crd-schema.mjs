@@ -9,6 +9,7 @@ import Ajv from "ajv-draft-04";
 import { parseAllDocuments } from "yaml";
 import { run, problem, UsageError } from "../lib/contract.mjs";
 import { checkObjects } from "../lib/kube-objects.mjs";
+import { compileCached } from "../lib/compile-cache.mjs";
 
 const usage = "node bin/crd-schema.mjs --crd <crd.yaml> <file.yaml|->...";
 
@@ -31,13 +32,13 @@ await run(usage, async (argv) => {
   const crd = parseAllDocuments(readFileSync(argv[1], "utf8"))[0].toJS();
   const group = crd.spec.group;
   const kind = crd.spec.names.kind;
-  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, logger: false });
+  const makeAjv = (extra) => new Ajv({ allErrors: true, strict: false, validateFormats: false, logger: false, ...extra });
   const validators = new Map(
     crd.spec.versions.map((version) => {
       const schema = close(version.schema.openAPIV3Schema);
       delete schema.properties.metadata;
       schema.required = (schema.required ?? []).filter((key) => key !== "metadata");
-      return [`${group}/${version.name}`, ajv.compile(schema)];
+      return [`${group}/${version.name}`, compileCached("crd-schema.mjs", makeAjv, schema)];
     }),
   );
   return checkObjects(argv.slice(2), (object, { file, label, document }) => {

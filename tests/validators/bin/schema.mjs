@@ -11,6 +11,7 @@ import AjvDraft04 from "ajv-draft-04";
 import addFormats from "ajv-formats";
 import { run, problem, requireFiles, readInput, UsageError } from "../lib/contract.mjs";
 import { loadDocuments } from "../lib/yaml-documents.mjs";
+import { compileCached } from "../lib/compile-cache.mjs";
 
 const require = createRequire(import.meta.url);
 const store = (path) => require(`schemastore/schemas/json/${path}`);
@@ -57,19 +58,24 @@ function compile(name, sharedDir) {
   if (!spec) throw new UsageError(`unknown schema "${name}"; known: ${Object.keys(schemas).join(", ")}`);
   if (sharedDir && !spec.shared) throw new UsageError(`schema "${name}" has no copy in shared/schemas`);
   if (!sharedDir && !spec.file) throw new UsageError(`schema "${name}" is only in shared/schemas: pass --shared SCHEMAS_DIR`);
-  const ajv = new spec.ajv({ allErrors: true, strict: false, ...spec.options });
-  addFormats(ajv);
-  for (const [format, pattern] of Object.entries(spec.formats ?? {})) ajv.addFormat(format, pattern);
-  if (spec.annotationIds) {
-    // The compose schema labels its parts with draft-04 style "id"s; in 2019-09 they are mere annotations.
-    ajv.removeKeyword("id");
-    ajv.addKeyword({ keyword: "id", schemaType: "string" });
-  }
+  const makeAjv = (extra) => {
+    const ajv = new spec.ajv({ allErrors: true, strict: false, ...spec.options, ...extra });
+    addFormats(ajv);
+    for (const [format, pattern] of Object.entries(spec.formats ?? {})) ajv.addFormat(format, pattern);
+    if (spec.annotationIds) {
+      // The compose schema labels its parts with draft-04 style "id"s; in 2019-09 they are mere annotations.
+      ajv.removeKeyword("id");
+      ajv.addKeyword({ keyword: "id", schemaType: "string" });
+    }
+    return ajv;
+  };
   // The draft is chosen above by the ajv class; the schemas' own $schema URIs are not always ones
   // ajv knows (compose's "http://json-schema.org/draft/2019-09/schema#", Renovate's self-reference);
   const source = sharedDir ? JSON.parse(readFileSync(join(sharedDir, spec.shared), "utf8")) : store(spec.file);
   const { $schema, ...schema } = source;
-  return ajv.compile(schema);
+  // Custom formats are regular expressions of this file, which standalone code would not carry: compiled here.
+  if (spec.formats) return makeAjv({}).compile(schema);
+  return compileCached(`schema.mjs ${name}`, makeAjv, schema);
 }
 
 // Errors of oneOf/anyOf/if schemas list every failed branch. The errors deepest in the document
