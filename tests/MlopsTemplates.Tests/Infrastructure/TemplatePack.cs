@@ -13,6 +13,8 @@ public sealed partial class TemplatePack
 
     private static readonly Lazy<Task<TemplatePack>> Shared = new(CreateAsync);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<(string Root, CommandResult Result)>>> generated = new();
+
     private int outputCounter;
 
     private TemplatePack(string workDirectory, string packagePath, string hive, CommandResult install)
@@ -42,13 +44,42 @@ public sealed partial class TemplatePack
     public Task<CommandResult> DotnetNewAsync(IEnumerable<string> arguments, string? workingDirectory = null) =>
         Command.RunAsync("dotnet", ["new", .. arguments, "--debug:custom-hive", Hive], workingDirectory ?? WorkDirectory, DotnetEnvironment);
 
-    /// <summary>Generates a repository with the given project name and options; fails the test if generation fails.</summary>
+    /// <summary>
+    /// Generates a repository with the given project name and options; fails the test if generation fails. The engine
+    /// runs once per (name, options) in a test run, into a folder no test sees; every caller gets its own copy of it
+    /// (with file modes), which it may change freely. The engine is deterministic, and a <c>dotnet new</c> costs about
+    /// 3 s of CPU against a few milliseconds for a copy: many test classes generate the same combination.
+    /// </summary>
     public async Task<GeneratedRepository> InstantiateAsync(string name, params string[] options)
     {
+        var pristine = await generated.GetOrAdd(
+            string.Join("\u0000", [name, .. options]),
+            _ => new Lazy<Task<(string Root, CommandResult Result)>>(async () =>
+            {
+                var root = Path.Combine(WorkDirectory, "generated", $"{Interlocked.Increment(ref outputCounter):D3}");
+                var result = await DotnetNewAsync([ShortName, "-n", name, "-o", root, "--no-update-check", .. options]);
+                result.EnsureSuccess();
+                Log($"generated {name} [{string.Join(" ", options)}]");
+                return (root, result);
+            })).Value;
         var output = NewOutputDirectory(name);
-        var result = await DotnetNewAsync([ShortName, "-n", name, "-o", output, "--no-update-check", .. options]);
-        result.EnsureSuccess();
-        return new GeneratedRepository(output, name, options, result);
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        (await Command.RunAsync("cp", ["-a", pristine.Root, output], WorkDirectory)).EnsureSuccess();
+        Log($"copied {name} [{string.Join(" ", options)}]");
+        return new GeneratedRepository(output, name, options, pristine.Result);
+    }
+
+    /// <summary>With <c>MLOPS_INSTANTIATION_LOG=FILE</c>, each run of the engine appends a line to FILE (to see how often
+    /// the suite generates, when it grows slower).</summary>
+    private static void Log(string line)
+    {
+        if (Environment.GetEnvironmentVariable("MLOPS_INSTANTIATION_LOG") is { Length: > 0 } file)
+        {
+            lock (Shared)
+            {
+                File.AppendAllText(file, line + Environment.NewLine);
+            }
+        }
     }
 
     /// <summary>A fresh, not yet existing folder under this run's work directory.</summary>
