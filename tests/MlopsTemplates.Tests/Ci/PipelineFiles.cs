@@ -18,6 +18,22 @@ public static partial class PipelineFiles
 
     public static string Read(GeneratedRepository repo) => repo.ReadText(PathFor(repo.Option("ci")));
 
+    /// <summary>The pipeline file, then the files it includes from the repository (GitLab's <c>include: local</c>), as GitLab reads them.</summary>
+    public static IReadOnlyList<string> ReadWithIncludes(GeneratedRepository repo)
+    {
+        var main = Read(repo);
+        if (repo.Option("ci") != "gitlab" || Yaml(main).Node("include") is not YamlSequenceNode includes)
+        {
+            return [main];
+        }
+
+        return [main, .. includes.Children.OfType<YamlMappingNode>().Select(i => i.Scalar("local")).OfType<string>().Select(repo.ReadText)];
+    }
+
+    /// <summary>GitLab's <c>default:</c> after its local includes are merged (the pipeline's own keys win, as in GitLab).</summary>
+    public static string? GitLabDefault(GeneratedRepository repo, string key) =>
+        ReadWithIncludes(repo).Select(text => Yaml(text).Mapping("default")?.Scalar(key)).FirstOrDefault(v => v is not null);
+
     /// <summary>Lines that are not comments: what the pipeline runs or declares.</summary>
     public static string WithoutComments(string pipelineText) =>
         string.Join("\n", pipelineText.Split('\n').Where(line => !CommentLine().IsMatch(line)));

@@ -96,7 +96,7 @@ public sealed partial class PipelineSecurityTests(TemplatePackFixture fixture) :
             Assert.True(PinnedUses().IsMatch(uses.Value), $"{scenario}: '{uses.Value.Trim()}' is not pinned to a full commit SHA with its version in a comment");
         }
 
-        foreach (var image in Images(scenario.Ci, pipeline))
+        foreach (var image in PipelineFiles.ReadWithIncludes(repo).SelectMany(text => Images(scenario.Ci, text)))
         {
             Assert.True(VersionedImage().IsMatch(image), $"{scenario}: image '{image}' has no exact version tag");
         }

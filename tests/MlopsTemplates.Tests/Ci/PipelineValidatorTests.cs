@@ -34,6 +34,11 @@ public sealed class PipelineValidatorTests(TemplatePackFixture fixture) : IClass
         var repo = await CiScenarios.GenerateAsync(fixture.Pack, scenario);
 
         await Validators.GitLabCi.AssertValidAsync(repo, ".");
+        // Each file it includes is a configuration of its own, for GitLab's schema too (SchemaStore's copy predates
+        // id_tokens, which the pipeline itself uses: gitlab-ci-local above is its check).
+        await Validators.Schema("gitlab-ci").AssertValidAsync(repo, [.. repo.Files.Where(f => f.StartsWith(".gitlab/ci/", StringComparison.Ordinal))]);
+        // The jobs' default image, from the include, is a release of the --python minor.
+        Assert.StartsWith($"python:{scenario.Python}.", PipelineFiles.GitLabDefault(repo, "image"), StringComparison.Ordinal);
     }
 
     [SkippableTheory]
@@ -60,7 +65,7 @@ public sealed class PipelineValidatorTests(TemplatePackFixture fixture) : IClass
     {
         var repo = await CiScenarios.GenerateAsync(fixture.Pack, scenario);
 
-        var yaml = new[] { ".github/workflows/ci.yml", ".github/dependabot.yml", ".gitlab-ci.yml", "azure-pipelines.yml" }.Where(repo.Exists).ToArray();
+        var yaml = new[] { ".github/workflows/ci.yml", ".github/dependabot.yml", ".gitlab-ci.yml", ".gitlab/ci/python-image.yml", "azure-pipelines.yml" }.Where(repo.Exists).ToArray();
         if (yaml.Length > 0)
         {
             await Validators.Yamllint.AssertValidAsync(repo, yaml);

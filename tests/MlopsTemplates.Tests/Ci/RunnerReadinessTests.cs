@@ -44,7 +44,7 @@ public sealed partial class RunnerReadinessTests(TemplatePackFixture fixture) : 
         var repo = await CiScenarios.GenerateAsync(fixture.Pack, scenario);
         Assert.Contains("SHELL := /bin/bash", repo.ReadText("Makefile"), StringComparison.Ordinal);
         var root = PipelineFiles.Yaml(PipelineFiles.Read(repo));
-        var defaultImage = root.Mapping("default")!.Scalar("image")!;
+        var defaultImage = PipelineFiles.GitLabDefault(repo, "image")!;
         var checkedJobs = 0;
 
         foreach (var (key, node) in root.Children)
