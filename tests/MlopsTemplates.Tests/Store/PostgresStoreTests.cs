@@ -10,7 +10,8 @@ namespace MlopsTemplates.Tests.Store;
 /// <summary>
 /// <c>--store postgres</c> against a real PostgreSQL 15 server (one for the class): the committed Alembic migrations up
 /// and down and equal to the models, the service started as in the image recording predictions and taking feedback,
-/// the monitoring stage over that log, and the database killed mid-run while requests keep succeeding.
+/// the monitoring stage over that log, and the database killed mid-run while requests keep succeeding; the service
+/// part for FastAPI and Flask alike.
 /// </summary>
 public sealed class PostgresStoreTests(TemplatePackFixture fixture, PostgresServer postgres)
     : IClassFixture<TemplatePackFixture>, IClassFixture<PostgresServer>
@@ -46,12 +47,15 @@ public sealed class PostgresStoreTests(TemplatePackFixture fixture, PostgresServ
         (await Store("check")).EnsureSuccess();
     }
 
-    [Fact]
-    public async Task The_service_logs_to_real_postgres_feeds_monitoring_and_answers_while_the_database_is_killed()
+    [Theory]
+    [InlineData("fastapi")]
+    [InlineData("flask")]
+    public async Task The_service_logs_to_real_postgres_feeds_monitoring_and_answers_while_the_database_is_killed(string serving)
     {
-        var repo = await GeneratedVariants.GetAsync(fixture.Pack, Options);
-        await postgres.CreateDatabaseAsync("service");
-        var work = fixture.Pack.NewOutputDirectory("store-service");
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, serving == "fastapi" ? Options : $"{Options} --serving {serving}");
+        var database = $"service_{serving}";
+        await postgres.CreateDatabaseAsync(database);
+        var work = fixture.Pack.NewOutputDirectory($"store-service-{serving}");
         var environment = new Dictionary<string, string>
         {
             ["DATA_DIR"] = Path.Combine(work, "data"),
@@ -59,7 +63,7 @@ public sealed class PostgresStoreTests(TemplatePackFixture fixture, PostgresServ
             ["CANDIDATE_DIR"] = Path.Combine(work, "models", "candidate"),
             ["REPORTS_DIR"] = Path.Combine(work, "reports"),
             ["TRACKING_DIR"] = Path.Combine(work, "runs"),
-            ["STORE_URL"] = postgres.Url("service"),
+            ["STORE_URL"] = postgres.Url(database),
             ["STORE_FLUSH_SECONDS"] = "0.1",
             ["STORE_TIMEOUT_SECONDS"] = "2",
         };
@@ -84,8 +88,8 @@ public sealed class PostgresStoreTests(TemplatePackFixture fixture, PostgresServ
             label = (string)answer["predictions"]![0]!["label"]!;
         }
 
-        await Eventually(async () => await postgres.ScalarAsync("service", "SELECT count(*) FROM predictions") == "30", "30 predictions in PostgreSQL", service);
-        Assert.Equal($"{version}|{label}|service", await postgres.ScalarAsync("service", "SELECT model_version || '|' || label || '|' || source FROM predictions WHERE request_id = 'req-0'"));
+        await Eventually(async () => await postgres.ScalarAsync(database, "SELECT count(*) FROM predictions") == "30", "30 predictions in PostgreSQL", service);
+        Assert.Equal($"{version}|{label}|service", await postgres.ScalarAsync(database, "SELECT model_version || '|' || label || '|' || source FROM predictions WHERE request_id = 'req-0'"));
 
         // Ground truth for ten of them, all contradicting the model.
         var truth = label == "benign" ? "malignant" : "benign";
@@ -95,7 +99,7 @@ public sealed class PostgresStoreTests(TemplatePackFixture fixture, PostgresServ
             Assert.True(status == HttpStatusCode.Created, body);
         }
 
-        Assert.Equal("10", await postgres.ScalarAsync("service", "SELECT count(*) FROM feedback"));
+        Assert.Equal("10", await postgres.ScalarAsync(database, "SELECT count(*) FROM feedback"));
 
         // The monitoring stage over that log: thresholds low enough to judge 30 predictions; the model is wrong on
         // every labelled one and the log holds one record 30 times, so both accuracy and drift fail it.
@@ -138,7 +142,7 @@ public sealed class PostgresStoreTests(TemplatePackFixture fixture, PostgresServ
             Assert.Equal(HttpStatusCode.OK, (await PredictAsync(service, record, $"after-{i}")).Status);
         }
 
-        await Eventually(async () => await postgres.ScalarAsync("service", "SELECT count(*) FROM predictions WHERE request_id LIKE 'after-%'") == "5", "recording resumed", service);
+        await Eventually(async () => await postgres.ScalarAsync(database, "SELECT count(*) FROM predictions WHERE request_id LIKE 'after-%'") == "5", "recording resumed", service);
     }
 
     private static async Task<(HttpStatusCode Status, string Body, string? RequestId)> PredictAsync(ServiceProcess service, JsonObject record, string requestId)

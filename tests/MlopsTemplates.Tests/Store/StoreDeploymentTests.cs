@@ -1,0 +1,202 @@
+using System.Text.RegularExpressions;
+using MlopsTemplates.Tests.GeneratedProject;
+using MlopsTemplates.Tests.Infrastructure;
+using MlopsTemplates.Tests.Kubernetes;
+using MlopsTemplates.Tests.Validation;
+
+namespace MlopsTemplates.Tests.Store;
+
+/// <summary>
+/// How a <c>--store</c> with a database server is deployed and configured, checked statically (no cluster here): the
+/// k8s/components/store component in both overlays rendered by <c>kubectl kustomize</c> and validated like every other
+/// manifest (kubernetes-models, unknown fields rejected, the restricted profile, names), the Secret's keys reaching the
+/// pods that record, the database port the only new egress, the monitoring CronJob; k8s/deploy.sh against a stand-in
+/// kubectl stopping while the Secret is missing; every STORE_* setting the code reads documented in .env.example; the
+/// db extra installed only with a store. The repositories are the ones <see cref="StoreVariantTests"/> generates.
+/// </summary>
+public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
+{
+    private const string Project = GeneratedVariants.ProjectName;
+    private const string Secret = $"{Project}-prediction-log";
+
+    public static TheoryData<string, int> Servers => new()
+    {
+        { "--store postgres", 5432 },
+        { "--store mongodb", 27017 },
+        { "--store cosmosdb --cloud azure --serving flask", 10260 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task Static_both_overlays_with_the_store_component_pass_the_manifest_checks_and_give_the_secret_to_the_pods_that_record(string options, int port)
+    {
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, options);
+        var folder = Directory.CreateDirectory(fixture.Pack.NewOutputDirectory("store-k8s")).FullName;
+        foreach (var overlay in new[] { "dev", "prod" })
+        {
+            Assert.Contains("- ../../components/store", repo.ReadText($"k8s/overlays/{overlay}/kustomization.yaml"));
+            var yaml = await Validators.RenderKustomizationAsync(repo.PathOf($"k8s/overlays/{overlay}"));
+            var file = Path.Combine(folder, $"{overlay}.yaml");
+            await File.WriteAllTextAsync(file, yaml);
+            await Validators.KubernetesModels.AssertValidAsync([file]);
+            await Validators.KubernetesStrict.AssertValidAsync([file]);
+            var objects = KubeObject.Parse($"k8s/overlays/{overlay}", yaml);
+            Assert.All(objects, o => Assert.Empty(ManifestRules.NameViolations(o)));
+
+            // The monitoring CronJob: restricted, its own token-less ServiceAccount, the monitoring stage after the data
+            // step, and a threshold verdict (exit 1) failing the Job without retries.
+            var monitor = Assert.Single(objects, o => o.Kind == "CronJob" && o.Name == $"{Project}-monitor");
+            Assert.Empty(ManifestRules.PodTemplateViolations(monitor));
+            var pod = monitor.PodTemplate.Map("spec")!;
+            Assert.Equal($"{Project}-monitor", pod.Scalar("serviceAccountName"));
+            var account = Assert.Single(objects, o => o.Kind == "ServiceAccount" && o.Name == $"{Project}-monitor");
+            Assert.Equal("false", account.Root.Scalar("automountServiceAccountToken"));
+            Assert.Equal(["prepare-data"], pod.Seq("initContainers").Select(c => c.Scalar("name")));
+            var container = Assert.Single(pod.Seq("containers"));
+            Assert.Equal($"{GeneratedVariants.PackageName}.monitor", container.Seq("command").Last().ToString());
+            Assert.Equal(pod.Seq("initContainers").Single().Scalar("image"), container.Scalar("image"));
+            Assert.Equal("churn-model:0.1.0", container.Scalar("image"));
+            var rule = Assert.Single(monitor.Root.Seq("spec", "jobTemplate", "spec", "podFailurePolicy", "rules"));
+            Assert.Equal(("FailJob", "monitor", "1"), (rule.Scalar("action"), rule.Scalar("onExitCodes", "containerName"), rule.Seq("onExitCodes", "values").Single().ToString()));
+            Assert.Equal(repo.Option("cloud") == "azure", monitor.PodTemplate.Map("metadata", "labels").ToStrings().ContainsKey("azure.workload.identity/use"));
+
+            // STORE_URL (required) and STORE_AUTH from the Secret, in every container that records or reads the log.
+            var recorders = new List<(KubeObject Owner, string Container)> { (Assert.Single(objects, o => o.Kind == "CronJob" && o.Name == $"{Project}-predict"), "predict"), (monitor, "monitor") };
+            if (repo.Option("serving") != "none")
+            {
+                recorders.Add((Assert.Single(objects, o => o.Kind == "Deployment" && o.Name == Project), "server"));
+            }
+
+            foreach (var (owner, name) in recorders)
+            {
+                var env = owner.PodTemplate.Seq("spec", "containers").Single(c => c.Scalar("name") == name).Seq("env").ToList();
+                var url = Assert.Single(env, e => e.Scalar("name") == "STORE_URL");
+                Assert.Equal((Secret, "STORE_URL", null), (url.Scalar("valueFrom", "secretKeyRef", "name"), url.Scalar("valueFrom", "secretKeyRef", "key"), url.Scalar("valueFrom", "secretKeyRef", "optional")));
+                Assert.Equal("true", env.Single(e => e.Scalar("name") == "STORE_AUTH").Scalar("valueFrom", "secretKeyRef", "optional"));
+            }
+
+            // The database's port is the one egress the component adds, for those pods only.
+            var database = Assert.Single(objects, o => o.Kind == "NetworkPolicy" && o.Name == $"{Project}-database");
+            Assert.Equal(["Egress"], database.Root.Seq("spec", "policyTypes").Select(p => p.ToString()));
+            var components = database.Root.Seq("spec", "podSelector", "matchExpressions").Single(e => e.Scalar("key") == "app.kubernetes.io/component").Seq("values").Select(v => v.ToString());
+            Assert.Equal(["server", "batch-prediction", "monitoring"], components);
+            var ports = database.Root.Seq("spec", "egress").SelectMany(e => e.Seq("ports")).ToList();
+            Assert.Equal([(port.ToString(System.Globalization.CultureInfo.InvariantCulture), "TCP")], ports.Select(p => (p.Scalar("port"), p.Scalar("protocol"))));
+            var own = Assert.Single(objects, o => o.Kind == "NetworkPolicy" && o.Name == $"{Project}-monitor");
+            Assert.Empty(own.Root.Seq("spec", "ingress"));
+            Assert.Equal("monitoring", own.Root.Scalar("spec", "podSelector", "matchLabels", "app.kubernetes.io/component"));
+        }
+
+        // The strict validator is what would catch a misspelt field of the component: shown on a broken copy.
+        var broken = Path.Combine(folder, "broken.yaml");
+        await File.WriteAllTextAsync(broken, (await File.ReadAllTextAsync(Path.Combine(folder, "prod.yaml"))).Replace("secretKeyRef:", "secretKeyReference:", StringComparison.Ordinal));
+        await Validators.KubernetesStrict.AssertInvalidAsync([broken], expectedFragments: ["secretKeyReference"]);
+    }
+
+    private const string FakeKubectl = """
+        #!/usr/bin/env bash
+        # Records the call; `get secret` fails while FAKE_SECRET=missing, as kubectl does for an absent Secret.
+        printf '%s\n' "$*" >> "$FAKE_KUBECTL_LOG"
+        case "$*" in
+          *"get secret"*) [ "$FAKE_SECRET" != missing ] || { echo 'Error from server (NotFound): secrets not found' >&2; exit 1; } ;;
+          *"get job"*) echo Complete ;;
+          *"get --raw"*) printf 'ok' ;;
+        esac
+        """;
+
+    [Fact]
+    public async Task Deploy_stops_before_changing_anything_while_the_secret_is_missing_naming_it_and_the_command_that_creates_it()
+    {
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, "--store postgres");
+        var copy = CloudEnv.CopyWithSettings(repo, CloudEnv.FilledIn("local"));
+        var bin = Directory.CreateTempSubdirectory("fake-kubectl-").FullName;
+        File.WriteAllText(Path.Combine(bin, "kubectl"), FakeKubectl.ReplaceLineEndings("\n") + "\n");
+        File.SetUnixFileMode(Path.Combine(bin, "kubectl"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var log = Path.Combine(bin, "calls.log");
+
+        async Task<(CommandResult Result, string[] Calls)> Apply(string secret)
+        {
+            File.Delete(log);
+            var environment = new Dictionary<string, string?>
+            {
+                ["PATH"] = $"{bin}{Path.PathSeparator}{Environment.GetEnvironmentVariable("PATH")}",
+                ["FAKE_KUBECTL_LOG"] = log,
+                ["FAKE_SECRET"] = secret,
+                ["IMAGE_REPOSITORY"] = "registry.example.com/team/churn-model",
+                ["IMAGE_TAG"] = "0123abcd",
+            };
+            var result = await Command.RunAsync("bash", ["k8s/deploy.sh", "apply", "prod"], copy, environment);
+            return (result, File.Exists(log) ? File.ReadAllLines(log) : []);
+        }
+
+        var (missing, missingCalls) = await Apply("missing");
+        Assert.True(missing.ExitCode == 1, missing.ToString());
+        Assert.Contains($"the Secret {Secret} (the prediction log's database settings) is missing in {Project}-prod", missing.StandardError);
+        Assert.Contains($"kubectl -n {Project}-prod create secret generic {Secret} --from-literal=STORE_URL=", missing.StandardError);
+        Assert.Equal([$"-n {Project}-prod get secret {Secret}"], missingCalls);
+
+        var (present, presentCalls) = await Apply("present");
+        present.EnsureSuccess();
+        Assert.Equal([$"-n {Project}-prod get secret {Secret}", $"apply -k .deploy/prod"], presentCalls.Take(2));
+    }
+
+    [Fact]
+    public async Task Deploy_gives_the_monitoring_account_the_cloud_identity_of_batch_prediction()
+    {
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, "--store cosmosdb --cloud azure --serving flask");
+        var settings = CloudEnv.FilledIn("azure");
+        var copy = CloudEnv.CopyWithSettings(repo, settings);
+
+        (await Command.RunAsync("bash", ["k8s/deploy.sh", "render", "dev"], copy, new Dictionary<string, string?> { ["IMAGE_REPOSITORY"] = "churnregistry.azurecr.io/churn-model", ["IMAGE_TAG"] = "0123abcd" })).EnsureSuccess();
+        var objects = KubeObject.Parse(".deploy/dev", await Validators.RenderKustomizationAsync(Path.Combine(copy, ".deploy", "dev")));
+
+        var monitor = Assert.Single(objects, o => o.Kind == "ServiceAccount" && o.Name == $"{Project}-monitor");
+        Assert.Equal(settings["AZURE_PREDICT_CLIENT_ID"], monitor.Annotations["azure.workload.identity/client-id"]);
+        var cronJob = Assert.Single(objects, o => o.Kind == "CronJob" && o.Name == $"{Project}-monitor");
+        Assert.Equal("churnregistry.azurecr.io/churn-model:0123abcd", cronJob.PodTemplate.Seq("spec", "containers").Single().Scalar("image"));
+    }
+
+    [Theory]
+    [InlineData("--store sqlite --deploy none --serving flask")]
+    [InlineData("--store postgres")]
+    [InlineData("--store mongodb")]
+    [InlineData("--store cosmosdb --cloud azure --serving flask")]
+    public async Task Every_store_setting_the_code_reads_is_documented_in_env_example_without_a_secret_value(string options)
+    {
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, options);
+
+        var read = repo.Files.Where(f => f.StartsWith($"src/{GeneratedVariants.PackageName}/", StringComparison.Ordinal) && f.EndsWith(".py", StringComparison.Ordinal))
+            .SelectMany(f => SettingRead().Matches(repo.ReadText(f)).Select(m => m.Groups[1].Value))
+            .ToHashSet();
+        var documented = EnvLine().Matches(repo.ReadText(".env.example")).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+
+        Assert.Contains("STORE_URL", read);
+        Assert.True(read.Count >= 9, $"only {string.Join(", ", read)} read: the grep lost the settings");
+        Assert.All(read, name => Assert.True(documented.ContainsKey(name), $"{name} is read by the store code but not in .env.example"));
+        Assert.All(documented.Keys.Where(k => k.StartsWith("STORE_", StringComparison.Ordinal)), name => Assert.Contains(name, read));
+        Assert.Equal("", documented["STORE_URL"]);
+        Assert.Contains($"STORE_AUTH={(repo.Option("store") == "cosmosdb" ? "azure-entra" : "password")}", repo.ReadText(".env.example"));
+    }
+
+    [Fact]
+    public async Task The_db_extra_is_installed_by_make_install_and_the_image_only_with_a_store()
+    {
+        foreach (var (options, withDb) in new[] { ("--store postgres", true), ("", false) })
+        {
+            var repo = await GeneratedVariants.GetAsync(fixture.Pack, options);
+            var install = (await Command.RunAsync("make", ["-n", "install"], repo.Root)).EnsureSuccess();
+            var pip = install.StandardOutput.Split('\n').Single(l => l.Contains("pip install -c constraints.txt -e", StringComparison.Ordinal));
+            var extras = Regex.Match(pip, @"\.\[([^\]]*)\]").Groups[1].Value.Split(',');
+            Assert.Equal(withDb, extras.Contains("db"));
+            var image = Regex.Match(repo.ReadText("Dockerfile"), @"pip install --constraint constraints.txt ""\.\[([^$\]]*)").Groups[1].Value.Split(',');
+            Assert.Equal(withDb, image.Contains("db"));
+            Assert.Contains("store", image);
+        }
+    }
+
+    [GeneratedRegex(@"[""'](STORE_[A-Z_]+)[""']")]
+    private static partial Regex SettingRead();
+
+    [GeneratedRegex(@"(?m)^([A-Z][A-Z0-9_]*)=(.*)$")]
+    private static partial Regex EnvLine();
+}
