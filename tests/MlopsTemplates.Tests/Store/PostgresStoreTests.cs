@@ -11,12 +11,13 @@ namespace MlopsTemplates.Tests.Store;
 /// <c>--store postgres</c> against a real PostgreSQL 15 server (one for the class): the committed Alembic migrations up
 /// and down and equal to the models, the service started as in the image recording predictions and taking feedback,
 /// the monitoring stage over that log, and the database killed mid-run while requests keep succeeding; the service
-/// part for FastAPI and Flask alike.
+/// part for FastAPI, Flask and Django alike, and Django's admin listing the log from the same database.
 /// </summary>
 public sealed class PostgresStoreTests(TemplatePackFixture fixture, PostgresServer postgres)
     : IClassFixture<TemplatePackFixture>, IClassFixture<PostgresServer>
 {
     private const string Options = "--store postgres";
+    private const string AdminPassword = "store-test-admin-password";
     private static readonly string Package = GeneratedVariants.PackageName;
 
     [Fact]
@@ -50,6 +51,7 @@ public sealed class PostgresStoreTests(TemplatePackFixture fixture, PostgresServ
     [Theory]
     [InlineData("fastapi")]
     [InlineData("flask")]
+    [InlineData("django")]
     public async Task The_service_logs_to_real_postgres_feeds_monitoring_and_answers_while_the_database_is_killed(string serving)
     {
         var repo = await GeneratedVariants.GetAsync(fixture.Pack, serving == "fastapi" ? Options : $"{Options} --serving {serving}");
@@ -66,10 +68,23 @@ public sealed class PostgresStoreTests(TemplatePackFixture fixture, PostgresServ
             ["STORE_URL"] = postgres.Url(database),
             ["STORE_FLUSH_SECONDS"] = "0.1",
             ["STORE_TIMEOUT_SECONDS"] = "2",
+            // The admin is served once the key that signs its sessions is set.
+            ["DJANGO_SECRET_KEY"] = "store-test-django-key-" + new string('k', 40),
+            ["DJANGO_SUPERUSER_PASSWORD"] = AdminPassword,
         };
         foreach (var step in new[] { "train", "evaluate" })
         {
             (await GeneratedVariants.RunPythonAsync(repo.Root, ["-m", $"{Package}.{step}"], environment)).EnsureSuccess();
+        }
+
+        if (serving == "django")
+        {
+            // Django's own tables (users, sessions) in the prediction log's database, and the admin's user; its static
+            // files collected as the image build does.
+            environment["DJANGO_STATIC_ROOT"] = Path.Combine(work, "static");
+            (await GeneratedVariants.RunPythonAsync(repo.Root, ["manage.py", "collectstatic", "--noinput", "-v", "0"], environment)).EnsureSuccess();
+            (await GeneratedVariants.RunPythonAsync(repo.Root, ["manage.py", "migrate", "--noinput"], environment)).EnsureSuccess();
+            (await GeneratedVariants.RunPythonAsync(repo.Root, ["manage.py", "createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.com"], environment)).EnsureSuccess();
         }
 
         var record = GeneratedServiceTests.FirstTestRecord(Path.Combine(work, "data", "processed", "test.csv"));
@@ -100,6 +115,17 @@ public sealed class PostgresStoreTests(TemplatePackFixture fixture, PostgresServ
         }
 
         Assert.Equal("10", await postgres.ScalarAsync(database, "SELECT count(*) FROM feedback"));
+
+        if (serving == "django")
+        {
+            // The admin lists the log from PostgreSQL; the store's schema check ignores Django's tables beside it.
+            var page = await AdminPageAsync(service, "/admin/serving/prediction/?q=req-7");
+            Assert.Contains("req-7", page);
+            Assert.Contains(version!, page);
+        }
+
+        var check = await GeneratedVariants.RunPythonAsync(repo.Root, ["-m", $"{Package}.store", "check"], environment);
+        Assert.True(check.ExitCode == 0 && check.StandardOutput.Contains("schema matches", StringComparison.Ordinal), check.ToString());
 
         // The monitoring stage over that log: thresholds low enough to judge 30 predictions; the model is wrong on
         // every labelled one and the log holds one record 30 times, so both accuracy and drift fail it.
@@ -152,6 +178,42 @@ public sealed class PostgresStoreTests(TemplatePackFixture fixture, PostgresServ
         using var response = await service.Client.SendAsync(request);
         var echoed = response.Headers.TryGetValues("X-Request-ID", out var values) ? values.Single() : null;
         return (response.StatusCode, await response.Content.ReadAsStringAsync(), echoed);
+    }
+
+    /// <summary>Logs in to the Django admin as a browser does (CSRF token, form, session cookie) and GETs a page.
+    /// Cookies are carried by hand: they are Secure (HTTPS ends at the Ingress) and this client speaks plain HTTP.</summary>
+    private static async Task<string> AdminPageAsync(ServiceProcess service, string path)
+    {
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = service.Client.BaseAddress };
+        var cookies = new Dictionary<string, string>();
+        async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
+        {
+            if (cookies.Count > 0)
+            {
+                request.Headers.Add("Cookie", string.Join("; ", cookies.Select(c => $"{c.Key}={c.Value}")));
+            }
+
+            var response = await client.SendAsync(request);
+            foreach (var header in response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [])
+            {
+                var pair = header.Split(';', 2)[0].Split('=', 2);
+                cookies[pair[0]] = pair[1];
+            }
+
+            return response;
+        }
+
+        using var form = await SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/login/"));
+        var token = System.Text.RegularExpressions.Regex.Match(await form.Content.ReadAsStringAsync(), "name=\"csrfmiddlewaretoken\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var login = await SendAsync(new HttpRequestMessage(HttpMethod.Post, "/admin/login/?next=/admin/")
+        {
+            Content = new FormUrlEncodedContent([new("csrfmiddlewaretoken", token), new("username", "admin"), new("password", AdminPassword), new("next", "/admin/")]),
+        });
+        Assert.True(login.StatusCode == HttpStatusCode.Found && cookies.ContainsKey("sessionid"), $"admin login: {(int)login.StatusCode} {await login.Content.ReadAsStringAsync()}");
+        using var page = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path));
+        var body = await page.Content.ReadAsStringAsync();
+        Assert.True(page.StatusCode == HttpStatusCode.OK, $"{path}: {(int)page.StatusCode} {body}");
+        return body;
     }
 
     private static async Task Eventually(Func<Task<bool>> condition, string what, ServiceProcess service)

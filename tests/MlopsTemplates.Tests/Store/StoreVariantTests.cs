@@ -9,14 +9,15 @@ namespace MlopsTemplates.Tests.Store;
 /// feedback, monitoring, batch, training on feedback, and the store-down test) and ruff. SQLite runs on a real file;
 /// MongoDB and Cosmos DB run on mongomock, an in-process fake of pymongo and not a server (no MongoDB server installs
 /// here), while their store-down test uses the real pymongo driver against a port where nothing listens. PostgreSQL
-/// runs against a real server in <see cref="PostgresStoreTests"/>.
+/// runs against a real server in <see cref="PostgresStoreTests"/>. The PostgreSQL row serves with Django: its recording,
+/// feedback and admin (tests/test_store.py) and its own checks (tests/test_django.py) on the SQLite file.
 /// </summary>
 public sealed class StoreVariantTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
 {
     private static readonly string[] StoreOptions =
     [
         "--store sqlite --deploy none --serving flask",
-        "--store postgres",
+        "--store postgres --serving django",
         "--store mongodb",
         "--store cosmosdb --cloud azure --serving flask",
     ];
@@ -29,13 +30,21 @@ public sealed class StoreVariantTests(TemplatePackFixture fixture) : IClassFixtu
     {
         var repo = await GeneratedVariants.GetAsync(fixture.Pack, options);
 
-        var result = await GeneratedVariants.RunPythonAsync(repo.Root, ["-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "tests/test_store.py"]);
+        // With Django, its own tests too: the deployment check and makemigrations --check with the admin installed.
+        string[] tests = repo.Exists("tests/test_django.py") ? ["tests/test_store.py", "tests/test_django.py"] : ["tests/test_store.py"];
+        var result = await GeneratedVariants.RunPythonAsync(repo.Root, ["-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", .. tests]);
 
         result.EnsureSuccess();
         Assert.DoesNotContain("SKIPPED", result.StandardOutput);
         foreach (var test in new[] { "test_a_store_that_is_down_fails_no_request", "test_batch_prediction_succeeds_while_the_store_is_down", "test_monitoring_fails_on_drift_and_on_wrong_predictions" })
         {
             Assert.Contains($"PASSED tests/test_store.py::{test}", result.StandardOutput);
+        }
+
+        if (repo.Option("serving") == "django")
+        {
+            Assert.Contains("PASSED tests/test_store.py::test_the_admin_lists_recorded_predictions_read_only", result.StandardOutput);
+            Assert.Contains("PASSED tests/test_django.py::test_the_committed_migrations_match_the_models", result.StandardOutput);
         }
     }
 

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
 using MlopsTemplates.Tests.GeneratedProject;
 using MlopsTemplates.Tests.Infrastructure;
@@ -11,12 +14,16 @@ namespace MlopsTemplates.Tests.WebUi;
 /// vitest, its drift test run against a spoilt copy of the types, and <c>vite build</c>; the gateway's eslint and
 /// tests; then the real service (trained model, the image's command), the real gateway and Debian's Chromium
 /// filling in the form, and the same page once the service is gone. The UI chain, the gateway chain and the
-/// training run side by side.
+/// training run side by side. ui/ and gateway/ do not depend on the serving framework: runs whose ui/ and gateway/
+/// files are identical (compared by content) share one front-end build (<see cref="FrontEndRepository"/>), and each
+/// run trains, checks the API document against and browses through its own service.
 /// </summary>
 public abstract class WebUiRun : IAsyncLifetime
 {
     /// <summary>The step that must fail: vitest with the committed types spoilt.</summary>
     public const string DriftStep = "ui vitest with drifted types";
+
+    private static readonly ConcurrentDictionary<string, Lazy<Task<FrontEnd>>> FrontEnds = new(StringComparer.Ordinal);
 
     private readonly Dictionary<string, CommandResult> steps = new(StringComparer.Ordinal);
 
@@ -24,6 +31,9 @@ public abstract class WebUiRun : IAsyncLifetime
     protected abstract string Options { get; }
 
     public string Repository { get; private set; } = "";
+
+    /// <summary>The copy whose ui/ and gateway/ were installed, tested and built (this run's or an identical one's).</summary>
+    public string FrontEndRepository { get; private set; } = "";
 
     /// <summary>The first held-out record, as the form is filled with it.</summary>
     public JsonObject Record { get; private set; } = new();
@@ -72,7 +82,14 @@ public abstract class WebUiRun : IAsyncLifetime
             ["TRACKING_DIR"] = Path.Combine(work, "runs"),
         };
 
-        await Task.WhenAll(UiChainAsync(), GatewayChainAsync(), TrainAsync(model));
+        var frontEnd = FrontEnds.GetOrAdd(FrontEndKey(Repository), _ => new(() => BuildFrontEndAsync(Repository))).Value;
+        await Task.WhenAll(frontEnd, TrainAsync(model));
+        FrontEndRepository = frontEnd.Result.Repository;
+        foreach (var (name, result) in frontEnd.Result.Steps)
+        {
+            Save(name, result);
+        }
+
         if (steps.Where(s => s.Key != DriftStep).All(s => s.Value.ExitCode == 0))
         {
             Record = GeneratedServiceTests.FirstTestRecord(Path.Combine(work, "data", "processed", "test.csv"));
@@ -84,13 +101,34 @@ public abstract class WebUiRun : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private async Task UiChainAsync()
+    /// <summary>What identifies a front end: every file of ui/ and gateway/, by path and content.</summary>
+    private static string FrontEndKey(string repository)
     {
-        var ui = Path.Combine(Repository, "ui");
-        if (!await RunAsync("ui npm ci", ui, "npm", "ci", "--prefer-offline", "--no-audit", "--no-fund")
-            || !await RunAsync("ui typecheck", ui, "npm", "run", "typecheck")
-            || !await RunAsync("ui lint", ui, "npm", "run", "lint")
-            || !await RunAsync("ui vitest", ui, "npm", "test"))
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in new[] { "ui", "gateway" }.SelectMany(d => Directory.GetFiles(Path.Combine(repository, d), "*", SearchOption.AllDirectories)).Order(StringComparer.Ordinal))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(repository, file) + "\0"));
+            hash.AppendData(File.ReadAllBytes(file));
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    private static async Task<FrontEnd> BuildFrontEndAsync(string repository)
+    {
+        var frontEnd = new FrontEnd(repository, new Dictionary<string, CommandResult>(StringComparer.Ordinal));
+        await Task.WhenAll(UiChainAsync(frontEnd), GatewayChainAsync(frontEnd));
+        return frontEnd;
+    }
+
+    private static async Task UiChainAsync(FrontEnd frontEnd)
+    {
+        var ui = Path.Combine(frontEnd.Repository, "ui");
+        Task<bool> RunAsync(string step, params string[] command) => frontEnd.RunAsync(step, ui, command[0], command[1..]);
+        if (!await RunAsync("ui npm ci", "npm", "ci", "--prefer-offline", "--no-audit", "--no-fund")
+            || !await RunAsync("ui typecheck", "npm", "run", "typecheck")
+            || !await RunAsync("ui lint", "npm", "run", "lint")
+            || !await RunAsync("ui vitest", "npm", "test"))
         {
             return;
         }
@@ -99,17 +137,18 @@ public abstract class WebUiRun : IAsyncLifetime
         var types = Path.Combine(ui, "src", "api", "schema.d.ts");
         var committed = await File.ReadAllTextAsync(types);
         await File.WriteAllTextAsync(types, committed.Replace("malignant_probability: number;", "malignant_probability: string;", StringComparison.Ordinal));
-        await RunAsync(DriftStep, ui, "npx", "vitest", "run", "src/api/schema.test.ts");
+        await RunAsync(DriftStep, "npx", "vitest", "run", "src/api/schema.test.ts");
         await File.WriteAllTextAsync(types, committed);
-        await RunAsync("ui build", ui, "npm", "run", "build");
+        await RunAsync("ui build", "npm", "run", "build");
     }
 
-    private async Task GatewayChainAsync()
+    private static async Task GatewayChainAsync(FrontEnd frontEnd)
     {
-        var gateway = Path.Combine(Repository, "gateway");
-        _ = await RunAsync("gateway npm ci", gateway, "npm", "ci", "--prefer-offline", "--no-audit", "--no-fund")
-            && await RunAsync("gateway lint", gateway, "npm", "run", "lint")
-            && await RunAsync("gateway tests", gateway, "npm", "test");
+        var gateway = Path.Combine(frontEnd.Repository, "gateway");
+        Task<bool> RunAsync(string step, params string[] command) => frontEnd.RunAsync(step, gateway, command[0], command[1..]);
+        _ = await RunAsync("gateway npm ci", "npm", "ci", "--prefer-offline", "--no-audit", "--no-fund")
+            && await RunAsync("gateway lint", "npm", "run", "lint")
+            && await RunAsync("gateway tests", "npm", "test");
     }
 
     private async Task TrainAsync(Dictionary<string, string> model)
@@ -135,7 +174,7 @@ public abstract class WebUiRun : IAsyncLifetime
         ServedScreenshot = Path.Combine(results, $"{name}-prediction.png");
         UnreachableScreenshot = Path.Combine(results, $"{name}-service-unreachable.png");
         var service = await ServiceProcess.StartAsync(Repository, model);
-        await using var gateway = await GatewayProcess.StartAsync(Repository, $"http://127.0.0.1:{service.Port}");
+        await using var gateway = await GatewayProcess.StartAsync(FrontEndRepository, $"http://127.0.0.1:{service.Port}");
         try
         {
             var (_, direct) = await service.PostAsync("/predict", new StringContent(Record.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
@@ -162,16 +201,19 @@ public abstract class WebUiRun : IAsyncLifetime
 
     private async Task<bool> RunAsync(string step, string directory, string program, params string[] arguments)
     {
-        var result = await Command.RunAsync(program, arguments, directory, new Dictionary<string, string?>
+        var result = await RunInAsync(Repository, directory, program, arguments);
+        Save(step, result);
+        return result.ExitCode == 0;
+    }
+
+    private static Task<CommandResult> RunInAsync(string repository, string directory, string program, string[] arguments) =>
+        Command.RunAsync(program, arguments, directory, new Dictionary<string, string?>
         {
-            ["PYTHONPATH"] = Path.Combine(Repository, "src"),
+            ["PYTHONPATH"] = Path.Combine(repository, "src"),
             ["PYTHONDONTWRITEBYTECODE"] = "1",
             ["CI"] = "true",
             ["NO_COLOR"] = "1",
         }, timeout: TimeSpan.FromMinutes(5));
-        Save(step, result);
-        return result.ExitCode == 0;
-    }
 
     private void Save(string step, CommandResult result)
     {
@@ -180,10 +222,31 @@ public abstract class WebUiRun : IAsyncLifetime
             steps[step] = result;
         }
     }
+
+    /// <summary>One front-end build: the repository copy it ran in and its steps' results.</summary>
+    private sealed record FrontEnd(string Repository, Dictionary<string, CommandResult> Steps)
+    {
+        public async Task<bool> RunAsync(string step, string directory, string program, string[] arguments)
+        {
+            var result = await RunInAsync(Repository, directory, program, arguments);
+            lock (Steps)
+            {
+                Steps[step] = result;
+            }
+
+            return result.ExitCode == 0;
+        }
+    }
 }
 
 /// <summary>The web UI in front of the FastAPI service.</summary>
 public sealed class FastApiWebUiRun : WebUiRun
 {
     protected override string Options => "--ui react";
+}
+
+/// <summary>The web UI in front of the Django service.</summary>
+public sealed class DjangoWebUiRun : WebUiRun
+{
+    protected override string Options => "--ui react --serving django";
 }

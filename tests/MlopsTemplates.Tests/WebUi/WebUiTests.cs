@@ -19,8 +19,8 @@ public abstract class WebUiTests<TRun>(TRun run, ITestOutputHelper output) : ICl
     {
         run.Step("ui npm ci").EnsureSuccess();
         run.Step("gateway npm ci").EnsureSuccess();
-        Assert.True(File.Exists(Path.Combine(run.Repository, "ui", "node_modules", "vite", "package.json")));
-        Assert.True(File.Exists(Path.Combine(run.Repository, "gateway", "node_modules", "express", "package.json")));
+        Assert.True(File.Exists(Path.Combine(run.FrontEndRepository, "ui", "node_modules", "vite", "package.json")));
+        Assert.True(File.Exists(Path.Combine(run.FrontEndRepository, "gateway", "node_modules", "express", "package.json")));
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public abstract class WebUiTests<TRun>(TRun run, ITestOutputHelper output) : ICl
     public void Vite_builds_the_ui_that_the_gateway_serves()
     {
         run.Step("ui build").EnsureSuccess();
-        var index = File.ReadAllText(Path.Combine(run.Repository, "ui", "dist", "index.html"));
+        var index = File.ReadAllText(Path.Combine(run.FrontEndRepository, "ui", "dist", "index.html"));
         Assert.Matches(@"<script type=""module"" crossorigin src=""/assets/index-[\w-]+\.js""", index);
     }
 
@@ -111,3 +111,6 @@ public abstract class WebUiTests<TRun>(TRun run, ITestOutputHelper output) : ICl
 
 /// <summary>The web UI in front of the FastAPI service.</summary>
 public sealed class FastApiWebUiTests(FastApiWebUiRun run, ITestOutputHelper output) : WebUiTests<FastApiWebUiRun>(run, output);
+
+/// <summary>The web UI in front of the Django service.</summary>
+public sealed class DjangoWebUiTests(DjangoWebUiRun run, ITestOutputHelper output) : WebUiTests<DjangoWebUiRun>(run, output);
