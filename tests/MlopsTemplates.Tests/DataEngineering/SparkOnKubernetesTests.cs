@@ -167,4 +167,58 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
         Assert.Contains("the Spark operator is not installed in this cluster", missing.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain(missingCalls, c => c.Contains("delete", StringComparison.Ordinal) || c.StartsWith("apply", StringComparison.Ordinal));
     }
+
+    /// <summary>The first covering row with --prepare spark and --orchestrator airflow.</summary>
+    public static TheoryData<string, string> AirflowRow
+    {
+        get
+        {
+            var row = Combinations.CoveringSets.AllSet.First(r => r.Values["prepare"] == "spark" && r.Values["orchestrator"] == "airflow");
+            return new TheoryData<string, string> { { row.Name, string.Join(" ", TemplateOptions.ToArguments(row.Values)) } };
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AirflowRow))]
+    public async Task Airflow_submits_the_prepare_stage_as_the_components_spark_application_between_ingest_and_train(string name, string options)
+    {
+        var (repo, dev, _) = await RenderAsync(fixture.Pack, options);
+        const string application = "pipelines/airflow/dags/churn_model_prepare.yaml";
+        await DataValidators.SparkApplication.AssertValidAsync(repo, application);
+        // The component's SparkApplication, less the ingest init container of its driver (the DAG has an ingest task).
+        var component = KubeObject.Parse("component", repo.ReadText("k8s/components/spark/sparkapplication.yaml")).Single().Root;
+        var driver = component.Map("spec", "driver")!;
+        Assert.True(driver.Children.Remove(new YamlScalarNode("template")), $"{name}: the component's driver has no pod template");
+        var submitted = KubeObject.Parse("dag", repo.ReadText(application)).Single().Root;
+        Assert.Equal(Orchestrators.ArgoTests.Canonical(component), Orchestrators.ArgoTests.Canonical(submitted));
+        // Airflow names ConfigMaps as they are: the settings it names exist under that name.
+        var settings = submitted.Seq("spec", "driver", "envFrom").Select(e => e.Scalar("configMapRef", "name")).Single(n => n is not null);
+        Assert.Contains(KubeObject.Parse("dev", dev), o => o.Kind == "ConfigMap" && o.Name == settings);
+
+        var dag = repo.ReadText("pipelines/airflow/dags/churn_model_training.py");
+        var facts = await DataEngineeringCases.PythonAsync(repo, """
+            import ast, json
+            tree = ast.parse(open("pipelines/airflow/dags/churn_model_training.py", encoding="utf-8").read())
+            calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+            spark = [{kw.arg: ast.unparse(kw.value) for kw in c.keywords} for c in calls if c.func.id == "SparkKubernetesOperator"]
+            stages = [n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "STAGES"][0]
+            print(json.dumps({"spark": spark, "pods": [e.values[0].value for e in stages.value.elts]}))
+            """);
+        using var json = System.Text.Json.JsonDocument.Parse(facts);
+        var call = Assert.Single(json.RootElement.GetProperty("spark").EnumerateArray().ToList());
+        Assert.Equal("'prepare'", call.GetProperty("task_id").GetString());
+        Assert.Equal("SPARK_APPLICATION", call.GetProperty("application_file").GetString());
+        Assert.Equal("NAMESPACE", call.GetProperty("namespace").GetString());
+        Assert.Equal("SPARK_IMAGE", call.GetProperty("image").GetString());
+        Assert.Contains("SPARK_APPLICATION = \"churn_model_prepare.yaml\"", dag, StringComparison.Ordinal);
+        // The pods are the other stages; prepare follows ingest and precedes train.
+        Assert.Equal(["ingest", "train", "evaluate"], json.RootElement.GetProperty("pods").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("if stage[\"id\"] == \"ingest\":\n            # data: prepare runs on Spark between this stage and the next.\n            spark = prepare_task()\n            previous >> spark\n            previous = spark", dag, StringComparison.Ordinal);
+
+        // Airflow's workers may create and follow SparkApplications in the namespace, nothing more.
+        var role = KubeObject.Parse("dev", dev).Single(o => o.Kind == "Role" && o.Name == "churn-model-airflow-spark");
+        var rule = Assert.Single(role.Root.Seq("rules"));
+        Assert.Equal(["sparkoperator.k8s.io"], rule.Seq("apiGroups").Select(g => ((YamlScalarNode)g).Value));
+        Assert.Equal(["sparkapplications", "sparkapplications/status"], rule.Seq("resources").Select(r => ((YamlScalarNode)r).Value));
+    }
 }
