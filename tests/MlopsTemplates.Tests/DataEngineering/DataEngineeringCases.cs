@@ -28,13 +28,13 @@ public static class DataEngineeringCases
 
     public static TheoryData<string, string> Spark => With("prepare", "spark", 2);
 
-    /// <summary>--prepare spark with --deploy kubernetes: two rows of different clouds (the first two clouds the covering set pairs them with).</summary>
+    /// <summary>--prepare spark with --deploy kubernetes: two rows of different clouds, those with an orchestrator first.</summary>
     public static TheoryData<string, string> SparkOnKubernetes
     {
         get
         {
             var rows = new TheoryData<string, string>();
-            foreach (var row in Rows.Where(r => r.Values["prepare"] == "spark" && r.Values["deploy"] == "kubernetes").GroupBy(r => r.Values["cloud"]).Select(g => g.First()).Take(2))
+            foreach (var row in Rows.Where(r => r.Values["prepare"] == "spark" && r.Values["deploy"] == "kubernetes").OrderByDescending(r => r.Values["orchestrator"] != "none").GroupBy(r => r.Values["cloud"]).Select(g => g.First()).Take(2))
             {
                 rows.Add(row.Name, string.Join(" ", TemplateOptions.ToArguments(row.Values)));
             }

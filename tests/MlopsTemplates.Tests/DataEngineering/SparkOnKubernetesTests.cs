@@ -84,6 +84,24 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
         Assert.Equal(pyspark, spark.Scalar("sparkVersion"));
         Assert.Contains($"ARG SPARK_IMAGE=apache/spark:{pyspark}-", repo.ReadText("spark/Dockerfile"), StringComparison.Ordinal);
 
+        if (repo.Option("orchestrator") == "argo")
+        {
+            // Argo's objects beside the SparkApplication pass Argo's closed schema; its DAG still runs every stage.
+            var file = Path.Combine(Path.GetTempPath(), $"spark-dev-{Guid.NewGuid():N}.yaml");
+            await File.WriteAllTextAsync(file, dev);
+            try
+            {
+                await Orchestrators.OrchestratorValidators.Argo.AssertValidAsync([file]);
+            }
+            finally
+            {
+                File.Delete(file);
+            }
+
+            var workflow = objects.Single(o => o.Kind == "WorkflowTemplate").Root;
+            Assert.Equal(["ingest", "prepare", "train", "evaluate"], workflow.Seq("spec", "templates").Where(t => t.Map("container") is not null).Select(t => t.Scalar("name")));
+        }
+
         // Production trains nothing: no SparkApplication, no training Job.
         var prodObjects = KubeObject.Parse("k8s/overlays/prod", prod);
         Assert.DoesNotContain(prodObjects, o => o.Kind is "SparkApplication" or "Job");
