@@ -28,6 +28,21 @@ public static class DataEngineeringCases
 
     public static TheoryData<string, string> Spark => With("prepare", "spark", 2);
 
+    /// <summary>--prepare spark with --deploy kubernetes: two rows of different clouds, those with an orchestrator first.</summary>
+    public static TheoryData<string, string> SparkOnKubernetes
+    {
+        get
+        {
+            var rows = new TheoryData<string, string>();
+            foreach (var row in Rows.Where(r => r.Values["prepare"] == "spark" && r.Values["deploy"] == "kubernetes").OrderByDescending(r => r.Values["orchestrator"] != "none").GroupBy(r => r.Values["cloud"]).Select(g => g.First()).Take(2))
+            {
+                rows.Add(row.Name, string.Join(" ", TemplateOptions.ToArguments(row.Values)));
+            }
+
+            return rows;
+        }
+    }
+
     public static TheoryData<string, string> Hive => With("prepare", "hive", 2);
 
     /// <summary>The flow varies by cloud: one row per cloud.</summary>

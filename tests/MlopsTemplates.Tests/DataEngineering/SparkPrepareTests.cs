@@ -89,30 +89,11 @@ public sealed class SparkPrepareTests(TemplatePackFixture fixture) : IClassFixtu
 
     [SkippableTheory]
     [MemberData(nameof(DataEngineeringCases.Spark), MemberType = typeof(DataEngineeringCases))]
-    public async Task The_spark_application_is_valid_against_the_closed_crd_and_renders_with_the_base(string name, string options)
+    public async Task Without_kubernetes_there_is_no_spark_application(string name, string options)
     {
         _ = name;
         var repo = await GeneratedVariants.GetAsync(fixture.Pack, options);
-        if (repo.Option("deploy") != "kubernetes")
-        {
-            Assert.False(repo.Exists("k8s/components/spark/sparkapplication.yaml"));
-            return;
-        }
-
-        await DataValidators.SparkApplication.AssertValidAsync(repo, "k8s/components/spark/sparkapplication.yaml");
-        var copy = await GeneratedVariants.CopyAsync(fixture.Pack, options);
-        var overlay = Path.Combine(copy, "k8s", "spark-check");
-        Directory.CreateDirectory(overlay);
-        await File.WriteAllTextAsync(Path.Combine(overlay, "kustomization.yaml"),
-            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../base\ncomponents:\n  - ../components/spark\n");
-        var rendered = await Validators.RenderKustomizationAsync(overlay);
-        var documents = rendered.Split("\n---\n");
-        var spark = documents.Where(d => d.Contains("kind: SparkApplication", StringComparison.Ordinal)).ToList();
-        Assert.Single(spark);
-        await DataValidators.SparkApplication.AssertValidAsync(["-"], standardInput: spark[0]);
-        await Validators.KubernetesModels.AssertValidAsync(["-"], standardInput: string.Join("\n---\n", documents.Except(spark)));
-        // The training pods read the Parquet splits from the lake the job writes.
-        Assert.Matches(@"DATA_URI: (s3|gs|abfs)://", rendered);
-        Assert.Contains("serviceAccount: churn-model-train", spark[0], StringComparison.Ordinal);
+        // The SparkApplication and its wiring are checked on the Kubernetes rows (SparkOnKubernetesTests).
+        Assert.Equal(repo.Option("deploy") == "kubernetes", repo.Exists("k8s/components/spark/sparkapplication.yaml"));
     }
 }

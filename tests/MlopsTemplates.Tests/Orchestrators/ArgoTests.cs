@@ -51,11 +51,17 @@ public sealed class ArgoTests(TemplatePackFixture fixture) : IClassFixture<Templ
             var pod = StagePod(argo.WorkflowTemplate, stage, container);
             var violations = ManifestRules.PodTemplateViolations(pod).Concat(ManifestRules.NameViolations(pod)).ToList();
             Assert.True(violations.Count == 0, $"{name}:{Environment.NewLine}{string.Join(Environment.NewLine, violations)}");
+            // data: with --prepare spark the training Job leaves ingest and prepare to its SparkApplication.
+            if (!jobContainers.ContainsKey(stage) && OrchestratorRows.Has(options, "prepare", "spark") && stage is "ingest" or "prepare")
+            {
+                continue;
+            }
+
             Assert.True(jobContainers.ContainsKey(stage), $"{name}: stage {stage} is not a container of the training Job");
             Assert.Equal(Canonical(jobContainers[stage], "name"), Canonical(container, "name"));
         }
 
-        Assert.Equal(jobContainers.Keys.Order(), StageContainers(argo.WorkflowTemplate).Select(s => s.Stage).Order());
+        Assert.Subset(StageContainers(argo.WorkflowTemplate).Select(s => s.Stage).ToHashSet(), jobContainers.Keys.ToHashSet());
     }
 
     [SkippableTheory]

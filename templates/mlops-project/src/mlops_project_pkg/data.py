@@ -70,8 +70,8 @@ def lake_options(uri: str, environ: Mapping[str, str] | None = None) -> dict[str
 
 def hadoop_uri(uri: str, environ: Mapping[str, str] | None = None) -> str:
     """The Hadoop file system URI (what Spark and Hive read) of a DATA_URI in fsspec's terms: s3:// is
-    S3A, abfs://container/path is ABFS over TLS in the storage account AZURE_STORAGE_ACCOUNT, gs:// and
-    folders stay as they are."""
+    S3A, abfs://container/path is ABFS over TLS in the storage account AZURE_STORAGE_ACCOUNT (cloud.env; in the
+    cluster AZURE_STORAGE_ACCOUNT_NAME, which k8s/deploy.sh sets for adlfs), gs:// and folders stay as they are."""
     env = os.environ if environ is None else environ
     if uri.startswith("s3://"):
         return "s3a://" + uri.removeprefix("s3://")
@@ -79,7 +79,7 @@ def hadoop_uri(uri: str, environ: Mapping[str, str] | None = None) -> str:
         container, _, path = uri.split("://", 1)[1].partition("/")
         if "@" in container:
             return f"abfss://{container}/{path}"
-        account = env.get("AZURE_STORAGE_ACCOUNT")
+        account = env.get("AZURE_STORAGE_ACCOUNT") or env.get("AZURE_STORAGE_ACCOUNT_NAME")
         if not account:
             raise ValueError(f"{uri}: set AZURE_STORAGE_ACCOUNT (cloud.env) to name the storage account")
         return f"abfss://{container}@{account}.dfs.core.windows.net/{path}"

@@ -1,0 +1,242 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using MlopsTemplates.Tests.GeneratedProject;
+using MlopsTemplates.Tests.Infrastructure;
+using MlopsTemplates.Tests.Kubernetes;
+using MlopsTemplates.Tests.Validation;
+using YamlDotNet.RepresentationModel;
+
+namespace MlopsTemplates.Tests.DataEngineering;
+
+/// <summary>
+/// --prepare spark with --deploy kubernetes, on the covering rows that pair them (one per cloud): the dev overlay
+/// as kubectl kustomize renders it runs ingest and prepare as one SparkApplication (closed spark-operator CRD,
+/// restricted security, the training image and generated settings reaching its ingest init container) and holds the
+/// training Job suspended with train and evaluate only; prod runs neither; the Spark release is pyspark's pin; and
+/// k8s/deploy.sh, run against a stand-in kubectl (no cluster and no Spark operator here), runs the SparkApplication
+/// before it lets the Job start, and stops with the driver's log when it fails.
+/// </summary>
+public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
+{
+    private static readonly ConcurrentDictionary<string, Lazy<Task<(GeneratedRepository Repo, string Dev, string Prod)>>> Renders = new();
+
+    private static Task<(GeneratedRepository Repo, string Dev, string Prod)> RenderAsync(TemplatePack pack, string options) =>
+        Renders.GetOrAdd(options, _ => new Lazy<Task<(GeneratedRepository, string, string)>>(async () =>
+        {
+            var repo = await GeneratedVariants.GetAsync(pack, options);
+            var dev = await Validators.RenderKustomizationAsync(repo.PathOf("k8s/overlays/dev"));
+            var prod = await Validators.RenderKustomizationAsync(repo.PathOf("k8s/overlays/prod"));
+            return (repo, dev, prod);
+        })).Value;
+
+    [SkippableTheory]
+    [MemberData(nameof(DataEngineeringCases.SparkOnKubernetes), MemberType = typeof(DataEngineeringCases))]
+    public async Task The_dev_overlay_runs_ingest_and_prepare_as_a_spark_application_and_holds_the_training_job_for_it(string name, string options)
+    {
+        _ = name;
+        var (repo, dev, prod) = await RenderAsync(fixture.Pack, options);
+        var documents = dev.Split("\n---\n");
+        var sparkDocument = Assert.Single(documents, d => d.Contains("kind: SparkApplication", StringComparison.Ordinal));
+        await DataValidators.SparkApplication.AssertValidAsync(["-"], standardInput: sparkDocument);
+        await Validators.KubernetesModels.AssertValidAsync(["-"], standardInput: string.Join("\n---\n", documents.Where(d => d != sparkDocument && !d.Contains("apiVersion: argoproj.io/", StringComparison.Ordinal))));
+
+        var objects = KubeObject.Parse("k8s/overlays/dev", dev);
+        var job = objects.Single(o => o.Kind == "Job" && o.Name == "churn-model-train");
+        var spark = objects.Single(o => o.Kind == "SparkApplication").Root.Map("spec")!;
+        // The Job starts suspended, without the stages the SparkApplication runs.
+        Assert.Equal("true", job.Root.Scalar("spec", "suspend"));
+        var jobSpec = job.PodTemplate.Map("spec");
+        var jobContainers = jobSpec.Seq("initContainers").Concat(jobSpec.Seq("containers")).ToList();
+        Assert.Equal(["train", "evaluate"], jobContainers.Select(c => c.Scalar("name")));
+
+        // The driver pod runs the ingest stage first, on the training image with the training Job's settings.
+        var ingest = Assert.Single(spark.Seq("driver", "template", "spec", "initContainers"));
+        Assert.Equal("ingest", ingest.Scalar("name"));
+        Assert.Equal(["python", "-m", "churn_model.data", "ingest"], ingest.Seq("command").Select(c => ((YamlScalarNode)c).Value));
+        var evaluate = jobContainers[^1];
+        Assert.Equal(evaluate.Scalar("image"), ingest.Scalar("image"));
+        var settings = evaluate.Seq("envFrom").Select(e => e.Scalar("configMapRef", "name")).Single(n => n is not null);
+        Assert.Contains(objects, o => o.Kind == "ConfigMap" && o.Name == settings);
+        foreach (var envFrom in new[] { ingest.Seq("envFrom"), spark.Seq("driver", "envFrom"), spark.Seq("executor", "envFrom") })
+        {
+            Assert.Contains(settings, envFrom.Select(e => e.Scalar("configMapRef", "name")));
+        }
+
+        // Restricted: the ingest container as the Job's are, the driver and executors as far as Spark lets them.
+        Assert.Equal("false", ingest.Scalar("securityContext", "allowPrivilegeEscalation"));
+        Assert.Equal("true", ingest.Scalar("securityContext", "readOnlyRootFilesystem"));
+        Assert.Equal(["ALL"], ingest.Seq("securityContext", "capabilities", "drop").Select(c => ((YamlScalarNode)c).Value));
+        Assert.NotNull(ingest.Scalar("resources", "limits", "memory"));
+        foreach (var role in new[] { "driver", "executor" })
+        {
+            var pod = spark.Map(role)!;
+            Assert.Equal("churn-model-train", pod.Scalar("serviceAccount"));
+            Assert.Equal("true", pod.Scalar("podSecurityContext", "runAsNonRoot"));
+            Assert.True(int.Parse(pod.Scalar("podSecurityContext", "runAsUser")!) > 0, $"{name}: the {role} runs as root");
+            Assert.Equal("RuntimeDefault", pod.Scalar("podSecurityContext", "seccompProfile", "type"));
+            Assert.Equal("false", pod.Scalar("securityContext", "allowPrivilegeEscalation"));
+            Assert.Equal(["ALL"], pod.Seq("securityContext", "capabilities", "drop").Select(c => ((YamlScalarNode)c).Value));
+            Assert.NotNull(pod.Scalar("coreLimit"));
+        }
+
+        // The Spark release is the one the job is tested with: constraints.txt's pyspark.
+        var pyspark = Regex.Match(repo.ReadText("constraints.txt"), @"^pyspark==(\S+)$", RegexOptions.Multiline).Groups[1].Value;
+        Assert.Equal(pyspark, spark.Scalar("sparkVersion"));
+        Assert.Contains($"ARG SPARK_IMAGE=apache/spark:{pyspark}-", repo.ReadText("spark/Dockerfile"), StringComparison.Ordinal);
+
+        if (repo.Option("orchestrator") == "argo")
+        {
+            // Argo's objects beside the SparkApplication pass Argo's closed schema; its DAG still runs every stage.
+            var file = Path.Combine(Path.GetTempPath(), $"spark-dev-{Guid.NewGuid():N}.yaml");
+            await File.WriteAllTextAsync(file, dev);
+            try
+            {
+                await Orchestrators.OrchestratorValidators.Argo.AssertValidAsync([file]);
+            }
+            finally
+            {
+                File.Delete(file);
+            }
+
+            var workflow = objects.Single(o => o.Kind == "WorkflowTemplate").Root;
+            Assert.Equal(["ingest", "prepare", "train", "evaluate"], workflow.Seq("spec", "templates").Where(t => t.Map("container") is not null).Select(t => t.Scalar("name")));
+        }
+
+        // Production trains nothing: no SparkApplication, no training Job.
+        var prodObjects = KubeObject.Parse("k8s/overlays/prod", prod);
+        Assert.DoesNotContain(prodObjects, o => o.Kind is "SparkApplication" or "Job");
+    }
+
+    private const string FakeKubectl = """
+        #!/usr/bin/env bash
+        # Records the call; answers as a cluster with the CRDs ($FAKE_CRDS) whose SparkApplication ends in $FAKE_SPARK_STATE.
+        printf '%s\n' "$*" >> "$FAKE_KUBECTL_LOG"
+        case "$*" in
+          "get crd sparkapplications"*) [ "$FAKE_CRDS" = yes ] ;;
+          "get crd"*) true ;;
+          *"get sparkapplication"*) printf '%s' "$FAKE_SPARK_STATE" ;;
+          *"get job"*) printf 'Complete\n' ;;
+          *" logs "*) echo "[pod/churn-model-prepare-driver/spark-kubernetes-driver] RuntimeError: the test split is empty" ;;
+          *"get --raw"*) printf 'ok' ;;
+        esac
+        """;
+
+    private async Task<(CommandResult Result, string[] Calls)> DeployAsync(string options, string crds, string sparkState)
+    {
+        var (repo, _, _) = await RenderAsync(fixture.Pack, options);
+        var copy = CloudEnv.CopyWithSettings(repo, CloudEnv.FilledIn(repo.Option("cloud")));
+        var bin = Directory.CreateTempSubdirectory("fake-kubectl-").FullName;
+        File.WriteAllText(Path.Combine(bin, "kubectl"), FakeKubectl.ReplaceLineEndings("\n") + "\n");
+        File.SetUnixFileMode(Path.Combine(bin, "kubectl"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var log = Path.Combine(bin, "calls.log");
+        var environment = new Dictionary<string, string?>
+        {
+            ["PATH"] = $"{bin}{Path.PathSeparator}{Environment.GetEnvironmentVariable("PATH")}",
+            ["FAKE_KUBECTL_LOG"] = log,
+            ["FAKE_CRDS"] = crds,
+            ["FAKE_SPARK_STATE"] = sparkState,
+            ["IMAGE_REPOSITORY"] = "registry.example.com/team/churn-model",
+            ["IMAGE_TAG"] = "0123abcd",
+        };
+        var result = await Command.RunAsync("bash", ["k8s/deploy.sh", "apply", "dev"], copy, environment);
+        var calls = File.Exists(log) ? File.ReadAllLines(log) : [];
+        if (sparkState == "COMPLETED" && crds == "yes")
+        {
+            // The Spark image the SparkApplication runs is the pushed one, beside the training image.
+            var deployed = await Validators.RenderKustomizationAsync(Path.Combine(copy, ".deploy", "dev"));
+            Assert.Contains("  image: registry.example.com/team/churn-model-spark:0123abcd\n", deployed, StringComparison.Ordinal);
+        }
+
+        return (result, calls);
+    }
+
+    public static TheoryData<string, string> OneRow
+    {
+        get
+        {
+            var first = DataEngineeringCases.SparkOnKubernetes.First();
+            return new TheoryData<string, string> { { (string)first[0], (string)first[1] } };
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(OneRow))]
+    public async Task Deploy_runs_the_spark_application_anew_then_resumes_the_training_job_and_stops_with_the_driver_log_on_failure(string name, string options)
+    {
+        _ = name;
+        var (result, calls) = await DeployAsync(options, "yes", "COMPLETED");
+        result.EnsureSuccess();
+        int At(string call) => Array.FindIndex(calls, c => c.Contains(call, StringComparison.Ordinal));
+        Assert.True(At("delete sparkapplication churn-model-prepare --ignore-not-found --wait") >= 0, string.Join("\n", calls));
+        Assert.True(At("delete sparkapplication") < At("apply -k .deploy/dev"), string.Join("\n", calls));
+        Assert.True(At("apply -k .deploy/dev") < At("get sparkapplication churn-model-prepare"), string.Join("\n", calls));
+        Assert.True(At("get sparkapplication") < At("patch job churn-model-train --type=merge -p {\"spec\": {\"suspend\": false} }"), string.Join("\n", calls));
+        Assert.True(At("patch job") < At("get job churn-model-train"), string.Join("\n", calls));
+
+        var (failed, failedCalls) = await DeployAsync(options, "yes", "FAILED");
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Contains("SparkApplication churn-model-prepare did not complete (state: FAILED)", failed.StandardError, StringComparison.Ordinal);
+        Assert.Contains("the test split is empty", failed.StandardError, StringComparison.Ordinal);
+        Assert.Contains(failedCalls, c => c.StartsWith("-n churn-model-dev logs pod/churn-model-prepare-driver --all-containers", StringComparison.Ordinal));
+        Assert.DoesNotContain(failedCalls, c => c.Contains("patch job", StringComparison.Ordinal));
+
+        var (missing, missingCalls) = await DeployAsync(options, "no", "");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("the Spark operator is not installed in this cluster", missing.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain(missingCalls, c => c.Contains("delete", StringComparison.Ordinal) || c.StartsWith("apply", StringComparison.Ordinal));
+    }
+
+    /// <summary>The first covering row with --prepare spark and --orchestrator airflow.</summary>
+    public static TheoryData<string, string> AirflowRow
+    {
+        get
+        {
+            var row = Combinations.CoveringSets.AllSet.First(r => r.Values["prepare"] == "spark" && r.Values["orchestrator"] == "airflow");
+            return new TheoryData<string, string> { { row.Name, string.Join(" ", TemplateOptions.ToArguments(row.Values)) } };
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(AirflowRow))]
+    public async Task Airflow_submits_the_prepare_stage_as_the_components_spark_application_between_ingest_and_train(string name, string options)
+    {
+        var (repo, dev, _) = await RenderAsync(fixture.Pack, options);
+        const string application = "pipelines/airflow/dags/churn_model_prepare.yaml";
+        await DataValidators.SparkApplication.AssertValidAsync(repo, application);
+        // The component's SparkApplication, less the ingest init container of its driver (the DAG has an ingest task).
+        var component = KubeObject.Parse("component", repo.ReadText("k8s/components/spark/sparkapplication.yaml")).Single().Root;
+        var driver = component.Map("spec", "driver")!;
+        Assert.True(driver.Children.Remove(new YamlScalarNode("template")), $"{name}: the component's driver has no pod template");
+        var submitted = KubeObject.Parse("dag", repo.ReadText(application)).Single().Root;
+        Assert.Equal(Orchestrators.ArgoTests.Canonical(component), Orchestrators.ArgoTests.Canonical(submitted));
+        // Airflow names ConfigMaps as they are: the settings it names exist under that name.
+        var settings = submitted.Seq("spec", "driver", "envFrom").Select(e => e.Scalar("configMapRef", "name")).Single(n => n is not null);
+        Assert.Contains(KubeObject.Parse("dev", dev), o => o.Kind == "ConfigMap" && o.Name == settings);
+
+        var dag = repo.ReadText("pipelines/airflow/dags/churn_model_training.py");
+        var facts = await DataEngineeringCases.PythonAsync(repo, """
+            import ast, json
+            tree = ast.parse(open("pipelines/airflow/dags/churn_model_training.py", encoding="utf-8").read())
+            calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+            spark = [{kw.arg: ast.unparse(kw.value) for kw in c.keywords} for c in calls if c.func.id == "SparkKubernetesOperator"]
+            stages = [n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "STAGES"][0]
+            print(json.dumps({"spark": spark, "pods": [e.values[0].value for e in stages.value.elts]}))
+            """);
+        using var json = System.Text.Json.JsonDocument.Parse(facts);
+        var call = Assert.Single(json.RootElement.GetProperty("spark").EnumerateArray().ToList());
+        Assert.Equal("'prepare'", call.GetProperty("task_id").GetString());
+        Assert.Equal("SPARK_APPLICATION", call.GetProperty("application_file").GetString());
+        Assert.Equal("NAMESPACE", call.GetProperty("namespace").GetString());
+        Assert.Equal("SPARK_IMAGE", call.GetProperty("image").GetString());
+        Assert.Contains("SPARK_APPLICATION = \"churn_model_prepare.yaml\"", dag, StringComparison.Ordinal);
+        // The pods are the other stages; prepare follows ingest and precedes train.
+        Assert.Equal(["ingest", "train", "evaluate"], json.RootElement.GetProperty("pods").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("if stage[\"id\"] == \"ingest\":\n            # data: prepare runs on Spark between this stage and the next.\n            spark = prepare_task()\n            previous >> spark\n            previous = spark", dag, StringComparison.Ordinal);
+
+        // Airflow's workers may create and follow SparkApplications in the namespace, nothing more.
+        var role = KubeObject.Parse("dev", dev).Single(o => o.Kind == "Role" && o.Name == "churn-model-airflow-spark");
+        var rule = Assert.Single(role.Root.Seq("rules"));
+        Assert.Equal(["sparkoperator.k8s.io"], rule.Seq("apiGroups").Select(g => ((YamlScalarNode)g).Value));
+        Assert.Equal(["sparkapplications", "sparkapplications/status"], rule.Seq("resources").Select(r => ((YamlScalarNode)r).Value));
+    }
+}
