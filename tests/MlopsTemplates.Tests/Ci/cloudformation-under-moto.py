@@ -11,9 +11,13 @@ import ast
 import json
 import sys
 import warnings
+from pathlib import Path
 
 import boto3
 from moto import mock_aws
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "Infrastructure"))
+from moto_stack import REGION, create_stack  # noqa: E402 - the shared helper lives beside the test infrastructure
 
 
 def document(value):
@@ -28,22 +32,12 @@ def document(value):
 
 def main(template_path: str, parameters_json: str) -> int:
     warnings.simplefilter("ignore")
-    parameters = json.loads(parameters_json)
-    with open(template_path, encoding="utf-8") as f:
-        template = f.read()
     with mock_aws():
-        cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
-        cloudformation.create_stack(
-            StackName="under-moto",
-            TemplateBody=template,
-            Capabilities=["CAPABILITY_NAMED_IAM"],
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        )
-        stack = cloudformation.describe_stacks(StackName="under-moto")["Stacks"][0]
+        stack = create_stack(template_path, parameters_json, "CAPABILITY_NAMED_IAM")
         if stack["StackStatus"] != "CREATE_COMPLETE":
             print(f"stack {stack['StackStatus']}: {stack.get('StackStatusReason')}", file=sys.stderr)
             return 1
-        iam = boto3.client("iam", region_name="eu-west-1")
+        iam = boto3.client("iam", region_name=REGION)
         roles = {}
         for role in iam.list_roles()["Roles"]:
             name = role["RoleName"]

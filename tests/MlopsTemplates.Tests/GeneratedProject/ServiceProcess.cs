@@ -18,11 +18,11 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     private readonly StringBuilder output = new();
     private readonly Task<CommandResult> running;
 
-    private ServiceProcess(string[] command, string repository, IReadOnlyDictionary<string, string> environment, int port)
+    private ServiceProcess(string[] command, string repository, IReadOnlyDictionary<string, string> environment, int port, TimeSpan requestTimeout)
     {
         Command = command;
         Port = port;
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = requestTimeout };
         running = Cli.Wrap(GeneratedVariants.Python)
             .WithArguments(["-m", .. command])
             .WithWorkingDirectory(repository)
@@ -69,8 +69,27 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     {
         var port = FreePort();
         var command = LocalCommand(File.ReadAllText(Path.Combine(repository, "Dockerfile")), port);
-        var service = new ServiceProcess(command, repository, environment, port);
-        return await service.WaitUntilAnsweringAsync(untilReady ? "/readyz" : "/healthz");
+        return await StartCommandAsync(command, repository, environment, port, untilReady ? "/readyz" : "/healthz", anyAnswer: false, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
+    /// Starts <c>python -m <paramref name="command"/></c> (Debian's Python, the generated package's environment) serving on
+    /// <paramref name="port"/>, and waits up to <paramref name="wait"/> until <paramref name="probe"/> answers 200 or, with
+    /// <paramref name="anyAnswer"/>, answers at all (a 503: listening, not ready). A server that never does is stopped
+    /// before the test fails, not left running.
+    /// </summary>
+    public static async Task<ServiceProcess> StartCommandAsync(string[] command, string repository, IReadOnlyDictionary<string, string> environment, int port, string probe, bool anyAnswer, TimeSpan wait, TimeSpan requestTimeout)
+    {
+        var service = new ServiceProcess(command, repository, environment, port, requestTimeout);
+        try
+        {
+            return await service.WaitUntilAnsweringAsync(probe, anyAnswer, wait);
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The server command and everything it printed, for failure messages.</summary>
@@ -136,9 +155,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         forceful.Dispose();
     }
 
-    private async Task<ServiceProcess> WaitUntilAnsweringAsync(string probe)
+    private async Task<ServiceProcess> WaitUntilAnsweringAsync(string probe, bool anyAnswer, TimeSpan wait)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + wait;
         while (DateTime.UtcNow < deadline)
         {
             if (running.IsCompleted)
@@ -149,7 +168,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             try
             {
                 using var response = await Client.GetAsync(probe);
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (anyAnswer || response.StatusCode == HttpStatusCode.OK)
                 {
                     return this;
                 }
@@ -165,7 +184,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        Assert.Fail($"{probe} did not answer 200 within 60 s: {Describe()}");
+        Assert.Fail($"{probe} did not answer 200 within {wait.TotalSeconds} s: {Describe()}");
         return this;
     }
 

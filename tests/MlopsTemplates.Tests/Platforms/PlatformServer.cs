@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using CliWrap;
 using MlopsTemplates.Tests.GeneratedProject;
 
 namespace MlopsTemplates.Tests.Platforms;
@@ -8,83 +7,26 @@ namespace MlopsTemplates.Tests.Platforms;
 /// <summary>
 /// A platform launcher of the generated package (<c>python -m churn_model.platform_sagemaker serve</c>, ...) run as the
 /// platform runs it, with Debian's Python: it replaces itself with the image's server command on the port the platform's
-/// environment names. Disposing stops it (SIGINT, then kill).
+/// environment names. The process is a <see cref="ServiceProcess"/> started from that command; disposing stops it
+/// (SIGINT, then kill).
 /// </summary>
 public sealed class PlatformServer : IAsyncDisposable
 {
-    private readonly CancellationTokenSource graceful = new();
-    private readonly CancellationTokenSource forceful = new();
-    private readonly StringBuilder output = new();
-    private readonly Task<CommandResult> running;
+    private readonly ServiceProcess process;
 
-    private PlatformServer(string repository, string module, IReadOnlyDictionary<string, string> environment, int port)
-    {
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
-        running = Cli.Wrap(GeneratedVariants.Python)
-            .WithArguments(["-m", $"{GeneratedVariants.PackageName}.{module}", "serve"])
-            .WithWorkingDirectory(repository)
-            .WithEnvironmentVariables(GeneratedVariants.PythonEnvironment(repository, environment))
-            .WithValidation(CommandResultValidation.None)
-            .WithStandardOutputPipe(PipeTarget.ToDelegate(Append))
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(Append))
-            .ExecuteAsync(forceful.Token, graceful.Token)
-            .Task;
-    }
+    private PlatformServer(ServiceProcess process) => this.process = process;
 
-    public HttpClient Client { get; }
+    public HttpClient Client => process.Client;
 
-    public string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
-    }
+    public string Output => process.Output;
 
     /// <summary>Starts the launcher and waits until <paramref name="probe"/> answers 200 or, unless <paramref name="untilReady"/>,
-    /// answers at all (a 503: listening, not ready).</summary>
-    public static async Task<PlatformServer> StartAsync(string repository, string module, IReadOnlyDictionary<string, string> environment, int port, string probe, bool untilReady = true)
-    {
-        var server = new PlatformServer(repository, module, environment, port);
-        try
-        {
-            await server.WaitUntilAnsweringAsync(probe, untilReady);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync(); // a server that never answered is stopped too, not left running
-            throw;
-        }
-    }
-
-    private async Task WaitUntilAnsweringAsync(string probe, bool untilReady)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(running.IsCompleted, $"the server exited before {probe} answered:{Environment.NewLine}{Output}");
-            try
-            {
-                using var response = await Client.GetAsync(probe);
-                if (!untilReady || response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Fail($"{probe} did not answer within 120 s:{Environment.NewLine}{Output}");
-    }
+    /// answers at all (a 503: listening, not ready). Up to 120 s: at a load of 40 on 2 cores gunicorn's workers once
+    /// outlived their 30 s boot timeout before answering.</summary>
+    public static async Task<PlatformServer> StartAsync(string repository, string module, IReadOnlyDictionary<string, string> environment, int port, string probe, bool untilReady = true) =>
+        new(await ServiceProcess.StartCommandAsync(
+            [$"{GeneratedVariants.PackageName}.{module}", "serve"], repository, environment, port, probe,
+            anyAnswer: !untilReady, wait: TimeSpan.FromSeconds(120), requestTimeout: TimeSpan.FromSeconds(60)));
 
     /// <summary>Sends a request; <paramref name="chunked"/> sends the body without a length (chunked transfer encoding).</summary>
     public async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpMethod method, string path, string? json = null, string contentType = "application/json", bool chunked = false)
@@ -102,31 +44,7 @@ public sealed class PlatformServer : IAsyncDisposable
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        graceful.Cancel();
-        forceful.CancelAfter(TimeSpan.FromSeconds(10));
-        try
-        {
-            await running;
-        }
-        catch (OperationCanceledException)
-        {
-            // The expected end of a server we stopped.
-        }
-
-        Client.Dispose();
-        graceful.Dispose();
-        forceful.Dispose();
-    }
-
-    private void Append(string line)
-    {
-        lock (output)
-        {
-            output.AppendLine(line);
-        }
-    }
+    public ValueTask DisposeAsync() => process.DisposeAsync();
 
     /// <summary>A stream that does not tell its length, so that HttpClient sends it chunked.</summary>
     private sealed class UnknownLengthStream(byte[] bytes) : MemoryStream(bytes)

@@ -10,33 +10,27 @@ Usage: python3 sagemaker-endpoint-under-moto.py TEMPLATE PARAMETERS_JSON   (pyen
 import json
 import sys
 import warnings
+from pathlib import Path
 
 import boto3
 from moto import mock_aws
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "Infrastructure"))
+from moto_stack import REGION, create_stack  # noqa: E402 - the shared helper lives beside the test infrastructure
+
 
 def main(template_path: str, parameters_json: str) -> int:
     warnings.simplefilter("ignore")
-    parameters = json.loads(parameters_json)
-    with open(template_path, encoding="utf-8") as f:
-        template = f.read()
     with mock_aws():
-        cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
-        cloudformation.create_stack(
-            StackName="endpoint-under-moto",
-            TemplateBody=template,
-            Capabilities=["CAPABILITY_IAM"],
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        )
-        stack = cloudformation.describe_stacks(StackName="endpoint-under-moto")["Stacks"][0]
-        sagemaker = boto3.client("sagemaker", region_name="eu-west-1")
+        stack = create_stack(template_path, parameters_json, "CAPABILITY_IAM", "endpoint-under-moto")
+        sagemaker = boto3.client("sagemaker", region_name=REGION)
         endpoints = []
         for summary in sagemaker.list_endpoints()["Endpoints"]:
             endpoint = sagemaker.describe_endpoint(EndpointName=summary["EndpointName"])
             config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
             variant = config["ProductionVariants"][0]
             model = sagemaker.describe_model(ModelName=variant["ModelName"])
-            role = boto3.client("iam", region_name="eu-west-1").get_role(RoleName=model["ExecutionRoleArn"].split("/")[-1])
+            role = boto3.client("iam", region_name=REGION).get_role(RoleName=model["ExecutionRoleArn"].split("/")[-1])
             endpoints.append(
                 {
                     "status": endpoint["EndpointStatus"],

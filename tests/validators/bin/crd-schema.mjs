@@ -38,6 +38,8 @@ await run(usage, async (argv) => {
       const schema = close(version.schema.openAPIV3Schema);
       delete schema.properties.metadata;
       schema.required = (schema.required ?? []).filter((key) => key !== "metadata");
+      // draft-04 forbids an empty `required` (the InferenceService CRD requires nothing but metadata).
+      if (schema.required.length === 0) delete schema.required;
       return [`${group}/${version.name}`, compileCached("crd-schema.mjs", makeAjv, schema)];
     }),
   );
