@@ -12,12 +12,13 @@ public sealed record Variant(string SourcePath, string OutputPath, string Conten
 public sealed class ScribanSource
 {
     /// <summary>
-    /// More valid combinations than this in one source is a sign it mixes concerns that belong in separate files. 128:
-    /// the generated README and Makefile name every component, and five component options (issues 16 to 20) put a
-    /// few of them between 64 and 128; each variant is rendered once at pack time, so the cost is the package's size.
-    /// Combinations the rules forbid are not counted, since the source is never rendered for them.
+    /// More valid combinations than this in one source is a sign it mixes concerns that belong in separate files. 256:
+    /// the files that name every component (README, Makefile, Dockerfile, CI and its docs, .env.example) vary by four to
+    /// six options once the component issues 16 to 20 landed, and splitting them further by `only` gave thin sources
+    /// around one partial without separating any concern. Each variant is rendered once at pack time, so the cost is
+    /// the package's size. Combinations the rules forbid are not counted, since the source is never rendered for them.
     /// </summary>
-    public const int MaxCombinations = 128;
+    public const int MaxCombinations = 256;
 
     /// <summary>The global every source may read besides the options it lists.</summary>
     public const string TemplateVersionVariable = "template_version";

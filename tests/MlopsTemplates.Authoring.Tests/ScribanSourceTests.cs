@@ -111,19 +111,20 @@ public sealed class ScribanSourceTests
     }
 
     [Fact]
-    public void More_than_128_combinations_fail_and_say_to_split_the_source()
+    public void More_than_256_combinations_fail_and_say_to_split_the_source()
     {
         var manifest = TemplateSandbox.DefaultManifest();
         var symbols = manifest["symbols"]!.AsObject();
         symbols["a"] = TemplateSandbox.Choice("1", "1", "2", "3", "4", "5", "6", "7");
         symbols["b"] = TemplateSandbox.Choice("1", "1", "2", "3", "4", "5", "6", "7");
+        symbols["c"] = TemplateSandbox.Choice("1", "1", "2");
         var options = OptionModel.FromManifest(manifest);
-        var source = ScribanSource.Parse("+++\noutput = \"x\"\nvary = [\"a\", \"b\", \"ci\"]\n+++\n{{ a }}{{ b }}{{ ci }}", "big.sbn", options);
+        var source = ScribanSource.Parse("+++\noutput = \"x\"\nvary = [\"a\", \"b\", \"c\", \"ci\"]\n+++\n{{ a }}{{ b }}{{ c }}{{ ci }}", "big.sbn", options);
 
         var diagnostic = SingleError(() => source.Combinations());
 
         Assert.Equal(DiagnosticCodes.TooManyCombinations, diagnostic.Code);
-        Assert.Contains("a (7) x b (7) x ci (3): 147 valid combinations, more than 128: split it", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Contains("a (7) x b (7) x c (2) x ci (3): 294 valid combinations, more than 256: split it", diagnostic.Message, StringComparison.Ordinal);
     }
 
     [Fact]
