@@ -139,6 +139,27 @@ public sealed class AirflowTests(TemplatePackFixture fixture) : IClassFixture<Te
         PipelineStageAssertions.AssertSameAsDvc(airflow.Repository, stages, $"{name} airflow");
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(Rows))]
+    public async Task The_workers_service_account_is_set_once_in_airflow_install_and_reaches_the_rolebinding_only(string name, string options)
+    {
+        var airflow = await AirflowRendering.GetAsync(fixture.Pack, options);
+        const string install = "k8s/components/training-schedule/airflow-install.yaml";
+        var settings = KubeObject.Parse(install, airflow.Repository.ReadText(install)).Single().Root.Map("data").ToStrings();
+
+        var subject = Assert.Single(airflow.Dev.Single(o => o.Kind == "RoleBinding" && o.Name.EndsWith("-airflow-pods", StringComparison.Ordinal)).Root.Seq("subjects"));
+        Assert.Equal(("ServiceAccount", settings["serviceAccount"], settings["namespace"]), (subject.Scalar("kind"), subject.Scalar("name"), subject.Scalar("namespace")));
+        Assert.True(airflow.Dev.All(o => o.Name != "airflow-install"), $"{name}: the local-config settings reach the cluster");
+
+        // A user's own install: change the one file, and the rendered subject follows.
+        var copy = CloudEnv.CopyWithSettings(airflow.Repository, new Dictionary<string, string>());
+        var file = Path.Combine(copy, install);
+        File.WriteAllText(file, File.ReadAllText(file).Replace($"namespace: {settings["namespace"]}", "namespace: data-platform", StringComparison.Ordinal).Replace($"serviceAccount: {settings["serviceAccount"]}", "serviceAccount: orchestrator-worker", StringComparison.Ordinal));
+        var dev = KubeObject.Parse("k8s/overlays/dev", await Validators.RenderKustomizationAsync(Path.Combine(copy, "k8s", "overlays", "dev")));
+        var changed = Assert.Single(dev.Single(o => o.Kind == "RoleBinding" && o.Name.EndsWith("-airflow-pods", StringComparison.Ordinal)).Root.Seq("subjects"));
+        Assert.Equal(("orchestrator-worker", "data-platform"), (changed.Scalar("name"), changed.Scalar("namespace")));
+    }
+
     /// <summary>A node of the DAG's constants (snake_case Kubernetes client fields) in <see cref="ArgoTests.Canonical"/>'s form.</summary>
     private static string Canonical(JsonNode? node)
     {

@@ -39,4 +39,19 @@ public sealed class OrchestratorValidatorTests
     {
         await OrchestratorValidators.AirflowDag.AssertInvalidAsync(["airflow/bad.py"], Fixtures, expectedFragments: ["`airflow.DAG` is removed in Airflow 3.0", "should have an explicit `schedule` argument"]);
     }
+
+    [SkippableFact]
+    public async Task Kfp_ir_validator_accepts_a_compiled_pipeline_with_its_kubernetes_platform_spec()
+    {
+        await OrchestratorValidators.KfpIr.AssertValidAsync(["kfp/good.yaml"], Fixtures);
+    }
+
+    [SkippableFact]
+    public async Task Kfp_ir_validator_rejects_an_unknown_top_level_field_a_misspelt_container_field_and_a_bad_platform_spec()
+    {
+        await OrchestratorValidators.KfpIr.AssertInvalidAsync(
+            ["kfp/bad.yaml"],
+            Fixtures,
+            expectedFragments: ["has no field named \"schemaVersoin\"", "has no field named \"comand\" at \"PipelineDeploymentConfig.executors[exec-train].container\"", "PlatformSpec: Message type \"ml_pipelines.PlatformSpec\" has no field named \"platform\""]);
+    }
 }

@@ -31,4 +31,19 @@ public static class OrchestratorValidators
             new Requirement("npm package @astral-sh/ruff-wasm-nodejs in tests/validators/node_modules", () => File.Exists(Path.Combine(RepositoryPaths.Validators, "node_modules", "@astral-sh", "ruff-wasm-nodejs", "package.json"))),
         ],
         r => r.ExitCode switch { 0 => Verdict.Valid, 1 => Verdict.Invalid, _ => Verdict.Error });
+
+    /// <summary>
+    /// Kubeflow Pipelines IR files parsed strictly as ml_pipelines.PipelineSpec (and PlatformSpec) with the pipeline
+    /// spec's protobuf from shared/schemas, compiled by Debian's protoc, read by python3-protobuf (tests/validators/bin/kfp-ir.py).
+    /// </summary>
+    public static Validator KfpIr { get; } = new(
+        "kfp-ir",
+        Validators.DebianPython,
+        [Path.Combine(RepositoryPaths.Validators, "bin", "kfp-ir.py"), "--shared", RepositoryPaths.SharedSchemas],
+        [
+            new Requirement("protoc (Debian's protobuf-compiler)", () => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, "protoc")))),
+            new Requirement($"{Validators.DebianPython} with python3-protobuf and python3-yaml", () => Directory.Exists("/usr/lib/python3/dist-packages/google/protobuf") && Directory.Exists("/usr/lib/python3/dist-packages/yaml")),
+            new Requirement($"pipeline_spec.proto in {RepositoryPaths.SharedSchemas}", () => File.Exists(Path.Combine(RepositoryPaths.SharedSchemas, "kfp", "pipeline_spec.proto"))),
+        ],
+        r => r.ExitCode switch { 0 => Verdict.Valid, 1 => Verdict.Invalid, _ => Verdict.Error });
 }
