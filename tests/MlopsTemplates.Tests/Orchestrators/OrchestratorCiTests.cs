@@ -6,9 +6,8 @@ namespace MlopsTemplates.Tests.Orchestrators;
 
 /// <summary>
 /// The generated CI's Test stage runs the orchestrator's own check (ci-stages-orchestrator.sbn-include): the Airflow
-/// DAG's integrity test (make dag-test) or the recompiled Kubeflow IR (make pipeline-check), in each dialect that can
-/// vary by orchestrator (GitHub Actions, Jenkins, Azure Pipelines; GitLab CI would exceed 128 combinations), and the
-/// dialect's own validator still accepts the file. One row per dialect, each orchestrator at least once.
+/// DAG's integrity test (make dag-test) or the recompiled Kubeflow IR (make pipeline-check), in each of the four
+/// dialects, and the dialect's own validator still accepts the file. One row per dialect, each orchestrator at least once.
 /// </summary>
 public sealed class OrchestratorCiTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
 {
@@ -17,6 +16,7 @@ public sealed class OrchestratorCiTests(TemplatePackFixture fixture) : IClassFix
         { "github", "airflow", "aws", "dag-test" },
         { "jenkins", "kubeflow", "gcp", "pipeline-check" },
         { "azure", "airflow", "azure", "dag-test" },
+        { "gitlab", "kubeflow", "local", "pipeline-check" },
     };
 
     [SkippableTheory]
@@ -38,6 +38,9 @@ public sealed class OrchestratorCiTests(TemplatePackFixture fixture) : IClassFix
                 break;
             case "jenkins":
                 await Validators.Jenkinsfile.AssertValidAsync(repo, "Jenkinsfile");
+                break;
+            case "gitlab":
+                await Validators.GitLabCi.AssertValidAsync(repo, ".");
                 break;
             default:
                 await Validators.SharedSchema("azure-pipelines").AssertValidAsync(repo, "azure-pipelines.yml");
