@@ -3,8 +3,8 @@
 #   bench/generated-project.sh [dotnet new options, e.g. --serving flask]
 # Prints the time to instantiate, to run the generated test suite, to train on the sample data, and the
 # requests/s and p99 latency of /predict next to a bare endpoint of the same framework served by the same
-# command (wrk --latency).
-# Needs: dotnet, Debian's python3 with the packages of shared/docs/offline-validators.md, wrk.
+# command (wrk --latency); with --ui react also the gateway's /api/predict next to a direct /predict.
+# Needs: dotnet, Debian's python3 with the packages of shared/docs/offline-validators.md, wrk (and node, npm for --ui react).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -177,20 +177,43 @@ load() { # $1 = url; prints "requests/s p99-in-ms", failing on any non-2xx answe
          END {printf "%s %.2f\n", rps, p99}' <<<"$out"
 }
 
-echo "image command: ${server[*]}, served on 127.0.0.1 by Debian python (wrk -t1 -c8, ${rounds} alternating rounds of ${duration}s)"
-predict_runs=() bare_runs=() predict_p99s=() bare_p99s=()
-for _ in $(seq "$rounds"); do
-    # Assigned first, so that a failing run stops the script (set -e).
-    result=$(load "http://127.0.0.1:$predict_port/predict")
-    read -r rps p99 <<<"$result"
-    predict_runs+=("$rps") predict_p99s+=("$p99")
-    result=$(load "http://127.0.0.1:$bare_port/predict")
-    read -r rps p99 <<<"$result"
-    bare_runs+=("$rps") bare_p99s+=("$p99")
-done
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-predict_rps=$(median "${predict_runs[@]}")
-bare_rps=$(median "${bare_runs[@]}")
-printf '/predict          %8.0f req/s  p99 %7.2f ms  (rounds: %s; p99: %s)\n' "$predict_rps" "$(median "${predict_p99s[@]}")" "${predict_runs[*]}" "${predict_p99s[*]}"
-printf 'bare endpoint     %8.0f req/s  p99 %7.2f ms  (rounds: %s; p99: %s)\n' "$bare_rps" "$(median "${bare_p99s[@]}")" "${bare_runs[*]}" "${bare_p99s[*]}"
-printf 'ratio             %8.2f        (target >= 0.7)\n' "$(awk -v p="$predict_rps" -v b="$bare_rps" 'BEGIN {print p / b}')"
+
+compare() { # $1 $2 = label and URL measured, $3 $4 = label and URL it is compared with; alternating rounds
+    local runs=() p99s=() base_runs=() base_p99s=() result rps p99 measured base
+    for _ in $(seq "$rounds"); do
+        # Assigned first, so that a failing run stops the script (set -e).
+        result=$(load "$2")
+        read -r rps p99 <<<"$result"
+        runs+=("$rps") p99s+=("$p99")
+        result=$(load "$4")
+        read -r rps p99 <<<"$result"
+        base_runs+=("$rps") base_p99s+=("$p99")
+    done
+    measured=$(median "${runs[@]}")
+    base=$(median "${base_runs[@]}")
+    printf '%-20s %8.0f req/s  p99 %7.2f ms  (rounds: %s; p99: %s)\n' "$1" "$measured" "$(median "${p99s[@]}")" "${runs[*]}" "${p99s[*]}"
+    printf '%-20s %8.0f req/s  p99 %7.2f ms  (rounds: %s; p99: %s)\n' "$3" "$base" "$(median "${base_p99s[@]}")" "${base_runs[*]}" "${base_p99s[*]}"
+    printf '%-20s %8.2f' ratio "$(awk -v p="$measured" -v b="$base" 'BEGIN {print p / b}')"
+}
+
+echo "image command: ${server[*]}, served on 127.0.0.1 by Debian python (wrk -t1 -c8, ${rounds} alternating rounds of ${duration}s)"
+compare /predict "http://127.0.0.1:$predict_port/predict" "bare endpoint" "http://127.0.0.1:$bare_port/predict"
+echo "        (target >= 0.7)"
+
+# --- web UI (--ui react, issue 18): the gateway's /api/predict next to a direct /predict to the same service ---
+if [ -d gateway ]; then
+    (cd gateway && npm ci --omit=dev --prefer-offline --no-audit --no-fund) >"$work/gateway-npm.log" 2>&1 \
+        || { cat "$work/gateway-npm.log"; exit 1; }
+    gateway_port=$(free_port)
+    mkdir -p "$work/ui-dist"
+    # The API only (no built UI), and a rate limit no benchmark reaches: here wrk is the one client.
+    HOST=127.0.0.1 PORT="$gateway_port" MODEL_SERVICE_URL="http://127.0.0.1:$predict_port" UI_DIST="$work/ui-dist" \
+        RATE_LIMIT_PER_MINUTE=1000000000 node gateway/src/server.js >"$work/server-gateway.log" 2>&1 &
+    pids+=("$!")
+    wait_ready "http://127.0.0.1:$gateway_port/api/predict"
+    echo "gateway: node $(node --version) gateway/src/server.js in front of the same /predict"
+    compare "gateway /api/predict" "http://127.0.0.1:$gateway_port/api/predict" "direct /predict" "http://127.0.0.1:$predict_port/predict"
+    echo "        (the gateway's share of a request: validation, proxying, security headers)"
+fi
+# --- end of the web UI block

@@ -70,6 +70,27 @@ public sealed class DeployScriptTests(TemplatePackFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task With_the_web_ui_apply_sets_the_gateways_image_too_and_smoke_tests_readyz_through_the_gateway()
+    {
+        var (repo, bin) = await GenerateAsync("--ui", "react");
+
+        var (result, calls) = await RunAsync(repo, bin, "Complete", repo.Root, "apply", "dev");
+
+        result.EnsureSuccess();
+        // The model service admits the gateway's pods only (NetworkPolicy): the check goes through the gateway.
+        string[] expected =
+        [
+            "-n churn-model-dev rollout status deployment/churn-model --timeout=15m",
+            "-n churn-model-dev rollout status deployment/churn-model-web --timeout=10m",
+            "-n churn-model-dev get --raw /api/v1/namespaces/churn-model-dev/services/http:churn-model-web:http/proxy/api/readyz",
+        ];
+        Assert.Equal(expected, calls[^3..]);
+        var rendered = (await Command.RunAsync("kubectl", ["kustomize", repo.PathOf(".deploy/dev")])).EnsureSuccess().StandardOutput;
+        Assert.Contains("image: registry.example.com/team/churn-model:0123abcd\n", rendered, StringComparison.Ordinal);
+        Assert.Contains("image: registry.example.com/team/churn-model-web:0123abcd\n", rendered, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_failed_training_job_fails_the_deploy_with_its_logs_before_any_rollout()
     {
         var (repo, bin) = await GenerateAsync();
