@@ -175,12 +175,15 @@ public sealed class KServeTests(TemplatePackFixture fixture) : IClassFixture<Tem
 
         var bin = Directory.CreateTempSubdirectory("kserve-kubectl-").FullName;
         var log = Path.Combine(bin, "calls.log");
-        // Records each call; `get crd` fails when FAKE_NO_KSERVE is set, `get job` answers Complete.
+        // Records each call; KServe's CRD is missing when FAKE_NO_KSERVE is set (the others exist), `get job` answers
+        // Complete and a --prepare spark row's SparkApplication COMPLETED.
         File.WriteAllText(Path.Combine(bin, "kubectl"), """
             #!/usr/bin/env bash
             printf '%s\n' "$*" >> "$FAKE_KUBECTL_LOG"
             case "$*" in
-              "get crd"*) [ -z "${FAKE_NO_KSERVE:-}" ] ;;
+              "get crd inferenceservices"*) [ -z "${FAKE_NO_KSERVE:-}" ] ;;
+              "get crd"*) ;;
+              *"get sparkapplication"*) echo COMPLETED ;;
               *"get job"*) echo Complete ;;
               *"get --raw"*) printf 'ok' ;;
             esac
