@@ -27,8 +27,10 @@ debian_packages=(
   chromium fonts-dejavu-core
   # the prediction log (--store): a throwaway PostgreSQL 15 server, its driver, pymongo and mongomock (a fake, not a server)
   postgresql python3-sqlalchemy python3-alembic python3-psycopg2 python3-pymongo python3-mongomock
-  # pipeline orchestrators (issue 16): the Kubeflow IR parsed strictly as a PipelineSpec (pipeline_spec.proto compiled by protoc)
-  protobuf-compiler python3-protobuf
+  # pipeline orchestrators (issue 16): the Kubeflow IR parsed strictly as a PipelineSpec (pipeline_spec.proto compiled by protoc);
+  # libprotobuf-dev holds the well-known types it imports (google/protobuf/struct.proto, ...), only a recommendation of
+  # protobuf-compiler, which --no-install-recommends leaves out
+  protobuf-compiler libprotobuf-dev python3-protobuf
 )
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }

@@ -4,7 +4,7 @@ namespace MlopsTemplates.Tests.Ci;
 
 /// <summary>
 /// Build once, deploy what was evaluated (contract 2): the deploy stages promote the model version the Train stage
-/// evaluated and run the image digest the Build image stage pushed; a stale dvc.lock stops training before any push.
+/// evaluated and run the image digests the Build image stage pushed; a stale dvc.lock stops training before any push.
 /// </summary>
 public sealed class BuildOnceTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
 {
@@ -16,7 +16,7 @@ public sealed class BuildOnceTests(TemplatePackFixture fixture) : IClassFixture<
 
     [Theory]
     [MemberData(nameof(EveryPair))]
-    public async Task Deploys_promote_the_evaluated_model_version_and_run_the_pushed_image_digest(CiScenario scenario)
+    public async Task Deploys_promote_the_evaluated_model_version_and_run_the_pushed_image_digests(CiScenario scenario)
     {
         var repo = await CiScenarios.GenerateAsync(fixture.Pack, scenario);
         var pipeline = PipelineFiles.Read(repo);
@@ -25,13 +25,13 @@ public sealed class BuildOnceTests(TemplatePackFixture fixture) : IClassFixture<
         // The version is what the gate wrote into reports/evaluation.json in the Train stage.
         Assert.Contains("reports/evaluation.json", stages["train"], StringComparison.Ordinal);
         Assert.Contains("[\"model_version\"]", pipeline, StringComparison.Ordinal);
-        Assert.Contains("IMAGE_DIGEST=\"$(docker push \"$IMAGE_REPOSITORY:$IMAGE_TAG\"", stages["build-image"], StringComparison.Ordinal);
-        Assert.Contains("IMAGE_DIGEST", stages["build-image"], StringComparison.Ordinal);
+        Assert.Contains("make docker-push IMAGE=\"$IMAGE_REPOSITORY\" TAG=\"$IMAGE_TAG\"", stages["build-image"], StringComparison.Ordinal);
+        Assert.Contains("IMAGE_DIGESTS=\"$(cat .deploy/image-digests)\"", stages["build-image"], StringComparison.Ordinal);
         foreach (var (id, alias, overlay) in new[] { ("deploy-dev", "dev", "dev"), ("deploy-production", "prod", "prod") })
         {
             var stage = stages[id];
             var promote = stage.IndexOf($"make promote ALIAS={alias} MODEL_VERSION=\"$MODEL_VERSION\"", StringComparison.Ordinal);
-            var apply = stage.IndexOf($"make deploy OVERLAY={overlay} IMAGE_TAG=\"$IMAGE_TAG@$IMAGE_DIGEST\"", StringComparison.Ordinal);
+            var apply = stage.IndexOf($"make deploy OVERLAY={overlay} IMAGE_TAG=\"$IMAGE_TAG\" IMAGE_DIGESTS=\"$IMAGE_DIGESTS\"", StringComparison.Ordinal);
             Assert.True(promote >= 0 && apply > promote, $"{scenario}: {id} does not promote {alias} to the evaluated version, then deploy the pushed digest:\n{stage}");
             Assert.DoesNotContain("make docker-build", stage, StringComparison.Ordinal);
             Assert.DoesNotContain("make train", stage, StringComparison.Ordinal);
@@ -40,13 +40,70 @@ public sealed class BuildOnceTests(TemplatePackFixture fixture) : IClassFixture<
         // How each dialect hands the two values from the stage that made them to the deploys.
         var handoff = scenario.Ci switch
         {
-            "github" => ["needs.train.outputs.model_version", "needs.build-image.outputs.image_digest"],
+            "github" => ["needs.train.outputs.model_version", "needs.build-image.outputs.image_digests"],
             "gitlab" => ["dotenv: model.env", "dotenv: image.env"],
             "jenkins" => ["stash name: 'model-version'", "stash name: 'image'", "unstash 'model-version'", "unstash 'image'"],
-            _ => new[] { "stageDependencies.train.train.outputs['model.MODEL_VERSION']", "stageDependencies.build_image.build_image.outputs['push.IMAGE_DIGEST']" },
+            _ => new[] { "stageDependencies.train.train.outputs['model.MODEL_VERSION']", "stageDependencies.build_image.build_image.outputs['push.IMAGE_DIGESTS']" },
         };
         Assert.All(handoff, h => Assert.Contains(h, pipeline, StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// What the two stages' commands do, run for real in a project with two images beside the model's (the web UI's
+    /// gateway and the Spark step's), with a stand-in <c>docker</c> that answers a push as a registry does (the
+    /// digest of what was built) and refuses to push an image that was not built.
+    /// </summary>
+    [Fact]
+    public async Task Every_image_the_overlay_runs_is_built_pushed_and_pinned_to_its_pushed_digest()
+    {
+        var repo = await fixture.Pack.InstantiateAsync("churn-model", "--ui", "react", "--prepare", "spark", "--data", "none");
+        var bin = Directory.CreateTempSubdirectory("fake-docker-").FullName;
+        File.WriteAllText(Path.Combine(bin, "docker"), FakeDocker.ReplaceLineEndings("\n") + "\n");
+        File.SetUnixFileMode(Path.Combine(bin, "docker"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var environment = new Dictionary<string, string?>
+        {
+            ["PATH"] = $"{bin}{Path.PathSeparator}{Environment.GetEnvironmentVariable("PATH")}",
+            ["FAKE_DOCKER_BUILT"] = Path.Combine(bin, "built"),
+        };
+        const string repository = "registry.example.com/team/churn-model";
+
+        (await Command.RunAsync("make", ["docker-build", "docker-push", $"IMAGE={repository}", "TAG=0123abcd"], repo.Root, environment)).EnsureSuccess();
+        var digests = File.ReadAllText(repo.PathOf(".deploy/image-digests")).Trim();
+        environment["IMAGE_REPOSITORY"] = repository;
+        environment["IMAGE_TAG"] = "0123abcd";
+        environment["IMAGE_DIGESTS"] = digests;
+        (await Command.RunAsync("bash", ["k8s/deploy.sh", "render", "dev"], repo.Root, environment)).EnsureSuccess();
+
+        var rendered = await Validation.Validators.RenderKustomizationAsync(repo.PathOf(".deploy/dev"));
+        var images = rendered.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("image: ", StringComparison.Ordinal))
+            .Select(l => l["image: ".Length..].Trim('"')).Where(i => i.StartsWith(repository, StringComparison.Ordinal)).Distinct().ToList();
+        var pushed = digests.Split(',').Select(d => d.Split('=')).ToDictionary(d => d[0], d => d[1]);
+        Assert.Equal(["model", "spark", "web"], pushed.Keys.Order());
+        Assert.Equal(3, images.Count);
+        foreach (var image in images)
+        {
+            // repository:TAG[-variant]@digest, the digest being the one the push of that very tag returned.
+            var reference = image[..image.IndexOf('@')];
+            var variant = reference.EndsWith(":0123abcd", StringComparison.Ordinal) ? "model" : reference[(reference.LastIndexOf('-') + 1)..];
+            Assert.Equal($"{reference}@{pushed[variant]}", image);
+            Assert.Equal(FakeDigest(reference), pushed[variant]);
+        }
+    }
+
+    // Builds record their tag; a push of a built tag prints the registry's last line with a digest of the reference.
+    private const string FakeDocker = """
+        #!/usr/bin/env bash
+        set -eu
+        case "$1" in
+          build) while [ $# -gt 0 ]; do [ "$1" = --tag ] && echo "$2" >> "$FAKE_DOCKER_BUILT"; shift; done ;;
+          push) grep -qxF "$2" "$FAKE_DOCKER_BUILT" || { echo "An image does not exist locally with the tag: $2" >&2; exit 1; }
+                echo "${2##*:}: digest: sha256:$(printf '%s' "$2" | sha256sum | cut -c1-64) size: 1573" ;;
+          *) exit 2 ;;
+        esac
+        """;
+
+    private static string FakeDigest(string reference) =>
+        "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(reference)));
 
     [Theory]
     [MemberData(nameof(WithDvc))]

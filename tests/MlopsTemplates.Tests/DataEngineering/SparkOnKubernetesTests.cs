@@ -144,7 +144,7 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
         {
             // The Spark image the SparkApplication runs is the pushed one, beside the training image.
             var deployed = await Validators.RenderKustomizationAsync(Path.Combine(copy, ".deploy", "dev"));
-            Assert.Contains("  image: registry.example.com/team/churn-model-spark:0123abcd\n", deployed, StringComparison.Ordinal);
+            Assert.Contains("  image: registry.example.com/team/churn-model:0123abcd-spark\n", deployed, StringComparison.Ordinal);
         }
 
         return (result, calls);

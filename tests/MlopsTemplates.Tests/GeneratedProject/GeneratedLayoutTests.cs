@@ -58,7 +58,7 @@ public sealed class GeneratedLayoutTests(TemplatePackFixture fixture) : IClassFi
 
         Assert.True(File.Exists(Path.Combine(copy, "reports/junit.xml")), "make test wrote no reports/junit.xml");
         help.EnsureSuccess();
-        foreach (var target in new[] { "install", "lock", "upgrade", "lint", "format", "test", "data", "train", "evaluate", "promote", "serve", "docker-build", "docker-run", "deploy", "dvc-pull", "dvc-repro", "dvc-push", "ci" })
+        foreach (var target in new[] { "install", "lock", "upgrade", "lint", "format", "test", "data", "train", "evaluate", "promote", "serve", "docker-build", "docker-push", "docker-run", "deploy", "dvc-pull", "dvc-repro", "dvc-push", "ci" })
         {
             Assert.Matches($@"(?m)^\s+(\x1b\[36m)?{Regex.Escape(target)}\s", help.StandardOutput);
         }

@@ -87,7 +87,28 @@ public sealed class DeployScriptTests(TemplatePackFixture fixture) : IClassFixtu
         Assert.Equal(expected, calls[^3..]);
         var rendered = (await Command.RunAsync("kubectl", ["kustomize", repo.PathOf(".deploy/dev")])).EnsureSuccess().StandardOutput;
         Assert.Contains("image: registry.example.com/team/churn-model:0123abcd\n", rendered, StringComparison.Ordinal);
-        Assert.Contains("image: registry.example.com/team/churn-model-web:0123abcd\n", rendered, StringComparison.Ordinal);
+        Assert.Contains("image: registry.example.com/team/churn-model:0123abcd-web\n", rendered, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_digests_CI_pushed_pin_every_image_and_a_missing_one_stops_the_deploy_before_anything_is_applied()
+    {
+        var (repo, bin) = await GenerateAsync("--ui", "react");
+        var model = "sha256:" + new string('a', 64);
+        var web = "sha256:" + new string('b', 64);
+
+        var (pinned, _) = await RunAsync(repo, bin, "Complete", repo.Root, new Dictionary<string, string?>(Image) { ["IMAGE_DIGESTS"] = $"model={model},web={web}" }, "apply", "dev");
+        pinned.EnsureSuccess();
+        var rendered = (await Command.RunAsync("kubectl", ["kustomize", repo.PathOf(".deploy/dev")])).EnsureSuccess().StandardOutput;
+        Assert.Contains($"image: registry.example.com/team/churn-model:0123abcd@{model}\n", rendered, StringComparison.Ordinal);
+        Assert.Contains($"image: registry.example.com/team/churn-model:0123abcd-web@{web}\n", rendered, StringComparison.Ordinal);
+
+        // The push of an older template, or a variant left out of the Makefile's IMAGE_VARIANTS: the gateway's image
+        // was never pushed, so nothing is applied rather than a Deployment whose pods cannot pull their image.
+        var (missing, calls) = await RunAsync(repo, bin, "Complete", repo.Root, new Dictionary<string, string?>(Image) { ["IMAGE_DIGESTS"] = $"model={model}" }, "apply", "dev");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("IMAGE_DIGESTS has no digest for the web image registry.example.com/team/churn-model:0123abcd-web", missing.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain(calls, c => c.StartsWith("apply", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -142,6 +163,8 @@ public sealed class DeployScriptTests(TemplatePackFixture fixture) : IClassFixtu
     [InlineData("IMAGE_TAG", "-rm")]
     [InlineData("IMAGE_REPOSITORY", "Registry.example.com/Team")]
     [InlineData("IMAGE_REPOSITORY", "registry.example.com/team/churn-model:1.0")]
+    [InlineData("IMAGE_DIGESTS", "model=sha256:0123")]
+    [InlineData("IMAGE_DIGESTS", "model=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef;rm -rf /")]
     public async Task An_image_no_registry_accepts_is_refused_before_anything_is_written(string key, string value)
     {
         var (repo, bin) = await GenerateAsync();
