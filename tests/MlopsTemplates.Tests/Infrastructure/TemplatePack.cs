@@ -53,7 +53,7 @@ public sealed partial class TemplatePack
     public async Task<GeneratedRepository> InstantiateAsync(string name, params string[] options)
     {
         var pristine = await generated.GetOrAdd(
-            string.Join("\u0000", [name, .. options]),
+            CacheKey(name, options),
             _ => new Lazy<Task<(string Root, CommandResult Result)>>(async () =>
             {
                 var root = Path.Combine(WorkDirectory, "generated", $"{Interlocked.Increment(ref outputCounter):D3}");
@@ -67,6 +67,27 @@ public sealed partial class TemplatePack
         (await Command.RunAsync("cp", ["-a", pristine.Root, output], WorkDirectory)).EnsureSuccess();
         Log($"copied {name} [{string.Join(" ", options)}]");
         return new GeneratedRepository(output, name, options, pristine.Result);
+    }
+
+    /// <summary>
+    /// What identifies an output: the name and the value of every option, defaults filled in, so that the same
+    /// combination spelt in another order or with a default written out runs the engine once (the output records every
+    /// option's value, never how it was given). Anything else on the command line keeps the arguments as they are.
+    /// </summary>
+    private static string CacheKey(string name, string[] options)
+    {
+        var values = TemplateOptions.Model.Options.ToDictionary(o => o.Name, o => o.DefaultValue, StringComparer.Ordinal);
+        for (var i = 0; i < options.Length; i += 2)
+        {
+            if (i + 1 >= options.Length || !options[i].StartsWith("--", StringComparison.Ordinal) || !values.ContainsKey(options[i][2..]))
+            {
+                return string.Join("\u0000", ["as-given", name, .. options]);
+            }
+
+            values[options[i][2..]] = options[i + 1];
+        }
+
+        return string.Join("\u0000", [name, .. values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")]);
     }
 
     /// <summary>With <c>MLOPS_INSTANTIATION_LOG=FILE</c>, each run of the engine appends a line to FILE (to see how often
