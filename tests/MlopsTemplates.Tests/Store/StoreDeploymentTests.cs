@@ -60,16 +60,26 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
             Assert.Equal(("FailJob", "monitor", "1"), (rule.Scalar("action"), rule.Scalar("onExitCodes", "containerName"), rule.Seq("onExitCodes", "values").Single().ToString()));
             Assert.Equal(repo.Option("cloud") == "azure", monitor.PodTemplate.Map("metadata", "labels").ToStrings().ContainsKey("azure.workload.identity/use"));
 
-            // STORE_URL (required) and STORE_AUTH from the Secret, in every container that records or reads the log.
+            // STORE_URL (required) and STORE_AUTH from the Secret, in every container that records or reads the log, and
+            // in training's train step for feedback.include (dev only: production trains nowhere), its init containers
+            // still in the pipeline's order.
             var recorders = new List<(KubeObject Owner, string Container)> { (Assert.Single(objects, o => o.Kind == "CronJob" && o.Name == $"{Project}-predict"), "predict"), (monitor, "monitor") };
             if (repo.Option("serving") != "none")
             {
                 recorders.Add((Assert.Single(objects, o => o.Kind == "Deployment" && o.Name == Project), "server"));
             }
 
+            var training = objects.Where(o => (o.Kind, o.Name) == ("Job", $"{Project}-train") || (o.Kind, o.Name) == ("CronJob", $"{Project}-retrain")).ToList();
+            Assert.Equal(overlay == "dev" ? 2 : 0, training.Count);
+            foreach (var owner in training)
+            {
+                Assert.Equal(["ingest", "prepare", "train"], owner.PodTemplate.Seq("spec", "initContainers").Select(c => c.Scalar("name")));
+                recorders.Add((owner, "train"));
+            }
+
             foreach (var (owner, name) in recorders)
             {
-                var env = owner.PodTemplate.Seq("spec", "containers").Single(c => c.Scalar("name") == name).Seq("env").ToList();
+                var env = owner.PodTemplate.Seq("spec", "containers").Concat(owner.PodTemplate.Seq("spec", "initContainers")).Single(c => c.Scalar("name") == name).Seq("env").ToList();
                 var url = Assert.Single(env, e => e.Scalar("name") == "STORE_URL");
                 Assert.Equal((Secret, "STORE_URL", null), (url.Scalar("valueFrom", "secretKeyRef", "name"), url.Scalar("valueFrom", "secretKeyRef", "key"), url.Scalar("valueFrom", "secretKeyRef", "optional")));
                 Assert.Equal("true", env.Single(e => e.Scalar("name") == "STORE_AUTH").Scalar("valueFrom", "secretKeyRef", "optional"));
@@ -79,7 +89,7 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
             var database = Assert.Single(objects, o => o.Kind == "NetworkPolicy" && o.Name == $"{Project}-database");
             Assert.Equal(["Egress"], database.Root.Seq("spec", "policyTypes").Select(p => p.ToString()));
             var components = database.Root.Seq("spec", "podSelector", "matchExpressions").Single(e => e.Scalar("key") == "app.kubernetes.io/component").Seq("values").Select(v => v.ToString());
-            Assert.Equal(["server", "batch-prediction", "monitoring"], components);
+            Assert.Equal(["server", "batch-prediction", "monitoring", "training"], components);
             var ports = database.Root.Seq("spec", "egress").SelectMany(e => e.Seq("ports")).ToList();
             Assert.Equal([(port.ToString(System.Globalization.CultureInfo.InvariantCulture), "TCP")], ports.Select(p => (p.Scalar("port"), p.Scalar("protocol"))));
             var own = Assert.Single(objects, o => o.Kind == "NetworkPolicy" && o.Name == $"{Project}-monitor");
