@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using MlopsTemplates.Tests.Ci;
 using MlopsTemplates.Tests.GeneratedProject;
 using MlopsTemplates.Tests.Infrastructure;
 using MlopsTemplates.Tests.Kubernetes;
@@ -164,6 +166,108 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
         Assert.Equal(settings["AZURE_PREDICT_CLIENT_ID"], monitor.Annotations["azure.workload.identity/client-id"]);
         var cronJob = Assert.Single(objects, o => o.Kind == "CronJob" && o.Name == $"{Project}-monitor");
         Assert.Equal("churnregistry.azurecr.io/churn-model:0123abcd", cronJob.PodTemplate.Seq("spec", "containers").Single().Scalar("image"));
+    }
+
+    public static TheoryData<string> KeylessClouds => new()
+    {
+        "--store postgres --cloud aws",
+        "--store postgres --cloud gcp",
+        "--store cosmosdb --cloud azure --serving flask",
+    };
+
+    /// <summary>
+    /// infra/CLOUD/setup-trust.sh against the stand-ins of <see cref="TrustSetup"/> (no cloud account here; the AWS stack
+    /// built by CloudFormation under moto, the template through cfn-lint): batch prediction's identity, which k8s/deploy.sh
+    /// gives the monitoring ServiceAccount, trusts that ServiceAccount's exact subject in both namespaces besides its own
+    /// and no other identity does; the database login goes to the workloads that use the log and nowhere else. Without a
+    /// store the same identities trust only their own ServiceAccount (<see cref="TrustTests"/>).
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(KeylessClouds))]
+    public async Task Infra_under_stand_ins_lets_the_monitoring_account_sign_in_as_batch_prediction_and_grants_the_database_login_only_to_the_log_users(string options)
+    {
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, options);
+        var cloud = repo.Option("cloud");
+        Assert.Contains($"K8S_SA_MONITOR={Project}-monitor", repo.ReadText("infra/workload-identities.env"), StringComparison.Ordinal);
+        var root = TrustSetup.ScratchCopy(repo, repo.Option("ci"), cloud);
+        string[] namespaces = [$"{Project}-dev", $"{Project}-prod"];
+        string[] own(string account) => [.. namespaces.Select(n => $"system:serviceaccount:{n}:{Project}-{account}")];
+        var predictAndMonitor = namespaces.SelectMany(n => new[] { $"system:serviceaccount:{n}:{Project}-predict", $"system:serviceaccount:{n}:{Project}-monitor" }).ToArray();
+
+        if (cloud == "aws")
+        {
+            await Validators.CfnLint.AssertValidAsync(repo, ["infra/aws/workload-identity.yaml"]);
+            const string database = "db-ABCDEFGHIJKLMNOPQRSTUVWXY0";
+            foreach (var resourceId in new[] { database, "" })
+            {
+                SetSetting(root, "AWS_RDS_RESOURCE_ID", resourceId);
+                var run = await TrustSetup.RunAsync(root, "aws", kubernetes: true, everythingExists: true);
+                Assert.True(run.Result.ExitCode == 0, run.ToString());
+                var stack = run.CallsOf("aws", "cloudformation", "deploy").Last(c => TrustRun.Flag(c, "--stack-name") == $"{Project}-workload-identity");
+                var roles = await TrustTests.UnderMotoAsync(root, stack);
+
+                // An IAM condition on :sub with a list matches any of its values: the monitoring subject sits beside predict's.
+                static IEnumerable<string> Subjects(JsonNode role) => role["trust"]!["Statement"]!.AsArray()
+                    .Select(s => s!["Condition"]!["StringEquals"]!.AsObject().Single(kv => kv.Key.EndsWith(":sub", StringComparison.Ordinal)).Value!)
+                    .SelectMany(v => v is JsonArray many ? many.Select(x => (string)x!) : [(string)v!]);
+                Assert.Equal(predictAndMonitor, Subjects(roles[$"{Project}-predict"]!));
+                foreach (var account in new[] { "server", "train", "mlflow" })
+                {
+                    Assert.Equal(own(account), Subjects(roles[$"{Project}-{account}"]!));
+                }
+
+                // rds-db:connect as exactly STORE_URL's user of that database, for the roles that read or write the log.
+                var logins = roles.Where(r => r.Value!["policies"]!["prediction-log"] is not null).ToDictionary(r => r.Key, r => r.Value!["policies"]!["prediction-log"]!);
+                string[] users = resourceId == "" ? [] : [$"{Project}-predict", $"{Project}-server", $"{Project}-train"];
+                Assert.Equal(users, logins.Keys.Order());
+                foreach (var login in logins.Values)
+                {
+                    var statement = Assert.Single(login["Statement"]!.AsArray())!;
+                    Assert.Equal(("Allow", "rds-db:connect", $"arn:aws:rds-db:eu-west-1:210987654321:dbuser:{database}/{GeneratedVariants.PackageName}"), ((string?)statement["Effect"], (string?)statement["Action"], (string?)statement["Resource"]));
+                }
+
+                Assert.Equal(resourceId == "", run.Result.StandardError.Contains("AWS_RDS_RESOURCE_ID is empty in cloud.env", StringComparison.Ordinal));
+            }
+        }
+        else if (cloud == "azure")
+        {
+            var run = await TrustSetup.RunAsync(root, "azure", kubernetes: true);
+            Assert.True(run.Result.ExitCode == 0, run.ToString());
+            var subjects = run.CallsOf("az", "identity", "federated-credential", "create")
+                .GroupBy(c => TrustRun.Flag(c, "--identity-name")!, c => TrustRun.Flag(c, "--subject")!)
+                .ToDictionary(g => g.Key, g => g.Order().ToArray());
+            Assert.Equal(predictAndMonitor.Order(), subjects[$"{Project}-predict"]);
+            Assert.Equal(own("server"), subjects[$"{Project}-server"]);
+            Assert.Equal(own("train"), subjects[$"{Project}-train"]);
+            Assert.Contains("registered as Microsoft Entra users in its database", run.Result.StandardOutput, StringComparison.Ordinal);
+        }
+        else
+        {
+            SetSetting(root, "GCP_SQL_INSTANCE", "churn-log");
+            var run = await TrustSetup.RunAsync(root, "gcp", kubernetes: true);
+            Assert.True(run.Result.ExitCode == 0, run.ToString());
+            var project = CloudEnv.FilledIn("gcp")["GCP_PROJECT_ID"];
+            var impersonators = run.CallsOf("gcloud", "iam", "service-accounts", "add-iam-policy-binding")
+                .GroupBy(c => c[4].Split('@')[0], c => TrustRun.Flag(c, "--member")!)
+                .ToDictionary(g => g.Key, g => g.Order().ToArray());
+            string[] workload(params string[] accounts) => [.. namespaces.SelectMany(n => accounts.Select(a => $"serviceAccount:{project}.svc.id.goog[{n}/{Project}-{a}]")).Order()];
+            Assert.Equal(workload("predict", "monitor"), impersonators[$"{Project}-predict"]);
+            Assert.Equal(workload("server"), impersonators[$"{Project}-server"]);
+
+            // roles/cloudsql.instanceUser on that one instance (an IAM condition), for the log's users only.
+            var logins = run.CallsOf("gcloud", "projects", "add-iam-policy-binding").Where(c => TrustRun.Flag(c, "--role") == "roles/cloudsql.instanceUser").ToList();
+            Assert.Equal(new[] { "predict", "server", "train" }.Select(a => $"serviceAccount:{Project}-{a}@{project}.iam.gserviceaccount.com"), logins.Select(c => TrustRun.Flag(c, "--member")).Order());
+            Assert.All(logins, c => Assert.Equal($"expression=resource.name == 'projects/{project}/instances/churn-log' && resource.type == 'sqladmin.googleapis.com/Instance',title=prediction-log-login", TrustRun.Flag(c, "--condition")));
+        }
+    }
+
+    /// <summary>Sets KEY=VALUE in the scratch copy's cloud.env (the line exists: the generated file has the key).</summary>
+    private static void SetSetting(string root, string key, string value)
+    {
+        var file = Path.Combine(root, "cloud.env");
+        var lines = File.ReadAllLines(file);
+        Assert.Contains(lines, l => l.StartsWith(key + "=", StringComparison.Ordinal));
+        File.WriteAllLines(file, lines.Select(l => l.StartsWith(key + "=", StringComparison.Ordinal) ? $"{key}={value}" : l));
     }
 
     [Theory]
