@@ -13,7 +13,8 @@ namespace MlopsTemplates.Tests.Store;
 /// k8s/components/store component in both overlays rendered by <c>kubectl kustomize</c> and validated like every other
 /// manifest (kubernetes-models, unknown fields rejected, the restricted profile, names), the Secret's keys reaching the
 /// pods that record, the database port the only new egress, the monitoring CronJob; k8s/deploy.sh against a stand-in
-/// kubectl stopping while the Secret is missing; every STORE_* setting the code reads documented in .env.example; the
+/// kubectl stopping while the Secret is missing; every STORE_* setting the code reads documented in .env.example, and in
+/// cloud.env where the pods get them; the keyless database login set up by infra/ under stand-ins for the cloud CLIs; the
 /// db extra installed only with a store. The repositories are the ones <see cref="StoreVariantTests"/> generates.
 /// </summary>
 public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
@@ -273,9 +274,11 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
     [Theory]
     [InlineData("--store sqlite --deploy none --serving flask")]
     [InlineData("--store postgres")]
+    [InlineData("--store postgres --cloud aws")]
+    [InlineData("--store postgres --cloud gcp")]
     [InlineData("--store mongodb")]
     [InlineData("--store cosmosdb --cloud azure --serving flask")]
-    public async Task Every_store_setting_the_code_reads_is_documented_in_env_example_without_a_secret_value(string options)
+    public async Task Every_store_setting_the_code_reads_is_documented_in_env_example_and_cloud_env_says_where_the_pods_get_them_without_holding_one(string options)
     {
         var repo = await GeneratedVariants.GetAsync(fixture.Pack, options);
 
@@ -290,6 +293,32 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
         Assert.All(documented.Keys.Where(k => k.StartsWith("STORE_", StringComparison.Ordinal)), name => Assert.Contains(name, read));
         Assert.Equal("", documented["STORE_URL"]);
         Assert.Contains($"STORE_AUTH={(repo.Option("store") == "cosmosdb" ? "azure-entra" : "password")}", repo.ReadText(".env.example"));
+
+        // cloud.env is committed and exported to every make target: it holds no STORE_* value, names the Secret and
+        // every key of it the deployed pods read, and shows the login of the chosen cloud.
+        var cloudEnv = repo.ReadText("cloud.env");
+        Assert.DoesNotContain(CloudEnv.Parse(cloudEnv).Keys, k => k.StartsWith("STORE_", StringComparison.Ordinal));
+        Assert.Contains("docs/store.md", cloudEnv, StringComparison.Ordinal);
+        if (repo.Exists("k8s/components/store/kustomization.yaml"))
+        {
+            var fromSecret = SecretKey().Matches(repo.ReadText("k8s/components/store/kustomization.yaml")).Select(m => m.Groups[1].Value).ToHashSet();
+            Assert.Contains("STORE_URL", fromSecret);
+            Assert.Contains($"from the Secret {Secret}", cloudEnv, StringComparison.Ordinal);
+            Assert.All(fromSecret, key => Assert.Contains(key, cloudEnv, StringComparison.Ordinal));
+        }
+
+        var login = (repo.Option("store"), repo.Option("cloud")) switch
+        {
+            ("postgres", "aws") => "aws-iam",
+            ("postgres", "gcp") => "gcp-iam",
+            ("postgres", "azure") or ("cosmosdb", _) => "azure-entra",
+            ("sqlite", _) => null,
+            _ => "password",
+        };
+        if (login is not null)
+        {
+            Assert.Contains($"STORE_AUTH={login}", cloudEnv, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -313,4 +342,7 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
 
     [GeneratedRegex(@"(?m)^([A-Z][A-Z0-9_]*)=(.*)$")]
     private static partial Regex EnvLine();
+
+    [GeneratedRegex(@"key: (STORE_[A-Z_]+)")]
+    private static partial Regex SecretKey();
 }
