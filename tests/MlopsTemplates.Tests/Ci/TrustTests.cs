@@ -270,7 +270,7 @@ public sealed partial class TrustTests(TemplatePackFixture fixture) : IClassFixt
     }
 
     /// <summary>Runs the moto stand-in over one recorded <c>aws cloudformation deploy</c>; returns the IAM roles it made.</summary>
-    private static async Task<JsonObject> UnderMotoAsync(string root, IReadOnlyList<string> deploy)
+    internal static async Task<JsonObject> UnderMotoAsync(string root, IReadOnlyList<string> deploy)
     {
         var template = TrustRun.Flag(deploy, "--template-file")!;
         var overrides = deploy.SkipWhile(a => a != "--parameter-overrides").Skip(1).Select(a => a.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);

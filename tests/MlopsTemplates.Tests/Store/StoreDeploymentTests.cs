@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using MlopsTemplates.Tests.Ci;
 using MlopsTemplates.Tests.GeneratedProject;
 using MlopsTemplates.Tests.Infrastructure;
 using MlopsTemplates.Tests.Kubernetes;
@@ -11,7 +13,8 @@ namespace MlopsTemplates.Tests.Store;
 /// k8s/components/store component in both overlays rendered by <c>kubectl kustomize</c> and validated like every other
 /// manifest (kubernetes-models, unknown fields rejected, the restricted profile, names), the Secret's keys reaching the
 /// pods that record, the database port the only new egress, the monitoring CronJob; k8s/deploy.sh against a stand-in
-/// kubectl stopping while the Secret is missing; every STORE_* setting the code reads documented in .env.example; the
+/// kubectl stopping while the Secret is missing; every STORE_* setting the code reads documented in .env.example, and in
+/// cloud.env where the pods get them; the keyless database login set up by infra/ under stand-ins for the cloud CLIs; the
 /// db extra installed only with a store. The repositories are the ones <see cref="StoreVariantTests"/> generates.
 /// </summary>
 public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
@@ -60,16 +63,26 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
             Assert.Equal(("FailJob", "monitor", "1"), (rule.Scalar("action"), rule.Scalar("onExitCodes", "containerName"), rule.Seq("onExitCodes", "values").Single().ToString()));
             Assert.Equal(repo.Option("cloud") == "azure", monitor.PodTemplate.Map("metadata", "labels").ToStrings().ContainsKey("azure.workload.identity/use"));
 
-            // STORE_URL (required) and STORE_AUTH from the Secret, in every container that records or reads the log.
+            // STORE_URL (required) and STORE_AUTH from the Secret, in every container that records or reads the log, and
+            // in training's train step for feedback.include (dev only: production trains nowhere), its init containers
+            // still in the pipeline's order.
             var recorders = new List<(KubeObject Owner, string Container)> { (Assert.Single(objects, o => o.Kind == "CronJob" && o.Name == $"{Project}-predict"), "predict"), (monitor, "monitor") };
             if (repo.Option("serving") != "none")
             {
                 recorders.Add((Assert.Single(objects, o => o.Kind == "Deployment" && o.Name == Project), "server"));
             }
 
+            var training = objects.Where(o => (o.Kind, o.Name) == ("Job", $"{Project}-train") || (o.Kind, o.Name) == ("CronJob", $"{Project}-retrain")).ToList();
+            Assert.Equal(overlay == "dev" ? 2 : 0, training.Count);
+            foreach (var owner in training)
+            {
+                Assert.Equal(["ingest", "prepare", "train"], owner.PodTemplate.Seq("spec", "initContainers").Select(c => c.Scalar("name")));
+                recorders.Add((owner, "train"));
+            }
+
             foreach (var (owner, name) in recorders)
             {
-                var env = owner.PodTemplate.Seq("spec", "containers").Single(c => c.Scalar("name") == name).Seq("env").ToList();
+                var env = owner.PodTemplate.Seq("spec", "containers").Concat(owner.PodTemplate.Seq("spec", "initContainers")).Single(c => c.Scalar("name") == name).Seq("env").ToList();
                 var url = Assert.Single(env, e => e.Scalar("name") == "STORE_URL");
                 Assert.Equal((Secret, "STORE_URL", null), (url.Scalar("valueFrom", "secretKeyRef", "name"), url.Scalar("valueFrom", "secretKeyRef", "key"), url.Scalar("valueFrom", "secretKeyRef", "optional")));
                 Assert.Equal("true", env.Single(e => e.Scalar("name") == "STORE_AUTH").Scalar("valueFrom", "secretKeyRef", "optional"));
@@ -79,7 +92,7 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
             var database = Assert.Single(objects, o => o.Kind == "NetworkPolicy" && o.Name == $"{Project}-database");
             Assert.Equal(["Egress"], database.Root.Seq("spec", "policyTypes").Select(p => p.ToString()));
             var components = database.Root.Seq("spec", "podSelector", "matchExpressions").Single(e => e.Scalar("key") == "app.kubernetes.io/component").Seq("values").Select(v => v.ToString());
-            Assert.Equal(["server", "batch-prediction", "monitoring"], components);
+            Assert.Equal(["server", "batch-prediction", "monitoring", "training"], components);
             var ports = database.Root.Seq("spec", "egress").SelectMany(e => e.Seq("ports")).ToList();
             Assert.Equal([(port.ToString(System.Globalization.CultureInfo.InvariantCulture), "TCP")], ports.Select(p => (p.Scalar("port"), p.Scalar("protocol"))));
             var own = Assert.Single(objects, o => o.Kind == "NetworkPolicy" && o.Name == $"{Project}-monitor");
@@ -156,12 +169,116 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
         Assert.Equal("churnregistry.azurecr.io/churn-model:0123abcd", cronJob.PodTemplate.Seq("spec", "containers").Single().Scalar("image"));
     }
 
+    public static TheoryData<string> KeylessClouds => new()
+    {
+        "--store postgres --cloud aws",
+        "--store postgres --cloud gcp",
+        "--store cosmosdb --cloud azure --serving flask",
+    };
+
+    /// <summary>
+    /// infra/CLOUD/setup-trust.sh against the stand-ins of <see cref="TrustSetup"/> (no cloud account here; the AWS stack
+    /// built by CloudFormation under moto, the template through cfn-lint): batch prediction's identity, which k8s/deploy.sh
+    /// gives the monitoring ServiceAccount, trusts that ServiceAccount's exact subject in both namespaces besides its own
+    /// and no other identity does; the database login goes to the workloads that use the log and nowhere else. Without a
+    /// store the same identities trust only their own ServiceAccount (<see cref="TrustTests"/>).
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(KeylessClouds))]
+    public async Task Infra_under_stand_ins_lets_the_monitoring_account_sign_in_as_batch_prediction_and_grants_the_database_login_only_to_the_log_users(string options)
+    {
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, options);
+        var cloud = repo.Option("cloud");
+        Assert.Contains($"K8S_SA_MONITOR={Project}-monitor", repo.ReadText("infra/workload-identities.env"), StringComparison.Ordinal);
+        var root = TrustSetup.ScratchCopy(repo, repo.Option("ci"), cloud);
+        string[] namespaces = [$"{Project}-dev", $"{Project}-prod"];
+        string[] own(string account) => [.. namespaces.Select(n => $"system:serviceaccount:{n}:{Project}-{account}")];
+        var predictAndMonitor = namespaces.SelectMany(n => new[] { $"system:serviceaccount:{n}:{Project}-predict", $"system:serviceaccount:{n}:{Project}-monitor" }).ToArray();
+
+        if (cloud == "aws")
+        {
+            await Validators.CfnLint.AssertValidAsync(repo, ["infra/aws/workload-identity.yaml"]);
+            const string database = "db-ABCDEFGHIJKLMNOPQRSTUVWXY0";
+            foreach (var resourceId in new[] { database, "" })
+            {
+                SetSetting(root, "AWS_RDS_RESOURCE_ID", resourceId);
+                var run = await TrustSetup.RunAsync(root, "aws", kubernetes: true, everythingExists: true);
+                Assert.True(run.Result.ExitCode == 0, run.ToString());
+                var stack = run.CallsOf("aws", "cloudformation", "deploy").Last(c => TrustRun.Flag(c, "--stack-name") == $"{Project}-workload-identity");
+                var roles = await TrustTests.UnderMotoAsync(root, stack);
+
+                // An IAM condition on :sub with a list matches any of its values: the monitoring subject sits beside predict's.
+                static IEnumerable<string> Subjects(JsonNode role) => role["trust"]!["Statement"]!.AsArray()
+                    .Select(s => s!["Condition"]!["StringEquals"]!.AsObject().Single(kv => kv.Key.EndsWith(":sub", StringComparison.Ordinal)).Value!)
+                    .SelectMany(v => v is JsonArray many ? many.Select(x => (string)x!) : [(string)v!]);
+                Assert.Equal(predictAndMonitor, Subjects(roles[$"{Project}-predict"]!));
+                foreach (var account in new[] { "server", "train", "mlflow" })
+                {
+                    Assert.Equal(own(account), Subjects(roles[$"{Project}-{account}"]!));
+                }
+
+                // rds-db:connect as exactly STORE_URL's user of that database, for the roles that read or write the log.
+                var logins = roles.Where(r => r.Value!["policies"]!["prediction-log"] is not null).ToDictionary(r => r.Key, r => r.Value!["policies"]!["prediction-log"]!);
+                string[] users = resourceId == "" ? [] : [$"{Project}-predict", $"{Project}-server", $"{Project}-train"];
+                Assert.Equal(users, logins.Keys.Order());
+                foreach (var login in logins.Values)
+                {
+                    var statement = Assert.Single(login["Statement"]!.AsArray())!;
+                    Assert.Equal(("Allow", "rds-db:connect", $"arn:aws:rds-db:eu-west-1:210987654321:dbuser:{database}/{GeneratedVariants.PackageName}"), ((string?)statement["Effect"], (string?)statement["Action"], (string?)statement["Resource"]));
+                }
+
+                Assert.Equal(resourceId == "", run.Result.StandardError.Contains("AWS_RDS_RESOURCE_ID is empty in cloud.env", StringComparison.Ordinal));
+            }
+        }
+        else if (cloud == "azure")
+        {
+            var run = await TrustSetup.RunAsync(root, "azure", kubernetes: true);
+            Assert.True(run.Result.ExitCode == 0, run.ToString());
+            var subjects = run.CallsOf("az", "identity", "federated-credential", "create")
+                .GroupBy(c => TrustRun.Flag(c, "--identity-name")!, c => TrustRun.Flag(c, "--subject")!)
+                .ToDictionary(g => g.Key, g => g.Order().ToArray());
+            Assert.Equal(predictAndMonitor.Order(), subjects[$"{Project}-predict"]);
+            Assert.Equal(own("server"), subjects[$"{Project}-server"]);
+            Assert.Equal(own("train"), subjects[$"{Project}-train"]);
+            Assert.Contains("registered as Microsoft Entra users in its database", run.Result.StandardOutput, StringComparison.Ordinal);
+        }
+        else
+        {
+            SetSetting(root, "GCP_SQL_INSTANCE", "churn-log");
+            var run = await TrustSetup.RunAsync(root, "gcp", kubernetes: true);
+            Assert.True(run.Result.ExitCode == 0, run.ToString());
+            var project = CloudEnv.FilledIn("gcp")["GCP_PROJECT_ID"];
+            var impersonators = run.CallsOf("gcloud", "iam", "service-accounts", "add-iam-policy-binding")
+                .GroupBy(c => c[4].Split('@')[0], c => TrustRun.Flag(c, "--member")!)
+                .ToDictionary(g => g.Key, g => g.Order().ToArray());
+            string[] workload(params string[] accounts) => [.. namespaces.SelectMany(n => accounts.Select(a => $"serviceAccount:{project}.svc.id.goog[{n}/{Project}-{a}]")).Order()];
+            Assert.Equal(workload("predict", "monitor"), impersonators[$"{Project}-predict"]);
+            Assert.Equal(workload("server"), impersonators[$"{Project}-server"]);
+
+            // roles/cloudsql.instanceUser on that one instance (an IAM condition), for the log's users only.
+            var logins = run.CallsOf("gcloud", "projects", "add-iam-policy-binding").Where(c => TrustRun.Flag(c, "--role") == "roles/cloudsql.instanceUser").ToList();
+            Assert.Equal(new[] { "predict", "server", "train" }.Select(a => $"serviceAccount:{Project}-{a}@{project}.iam.gserviceaccount.com"), logins.Select(c => TrustRun.Flag(c, "--member")).Order());
+            Assert.All(logins, c => Assert.Equal($"expression=resource.name == 'projects/{project}/instances/churn-log' && resource.type == 'sqladmin.googleapis.com/Instance',title=prediction-log-login", TrustRun.Flag(c, "--condition")));
+        }
+    }
+
+    /// <summary>Sets KEY=VALUE in the scratch copy's cloud.env (the line exists: the generated file has the key).</summary>
+    private static void SetSetting(string root, string key, string value)
+    {
+        var file = Path.Combine(root, "cloud.env");
+        var lines = File.ReadAllLines(file);
+        Assert.Contains(lines, l => l.StartsWith(key + "=", StringComparison.Ordinal));
+        File.WriteAllLines(file, lines.Select(l => l.StartsWith(key + "=", StringComparison.Ordinal) ? $"{key}={value}" : l));
+    }
+
     [Theory]
     [InlineData("--store sqlite --deploy none --serving flask")]
     [InlineData("--store postgres")]
+    [InlineData("--store postgres --cloud aws")]
+    [InlineData("--store postgres --cloud gcp")]
     [InlineData("--store mongodb")]
     [InlineData("--store cosmosdb --cloud azure --serving flask")]
-    public async Task Every_store_setting_the_code_reads_is_documented_in_env_example_without_a_secret_value(string options)
+    public async Task Every_store_setting_the_code_reads_is_documented_in_env_example_and_cloud_env_says_where_the_pods_get_them_without_holding_one(string options)
     {
         var repo = await GeneratedVariants.GetAsync(fixture.Pack, options);
 
@@ -176,6 +293,32 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
         Assert.All(documented.Keys.Where(k => k.StartsWith("STORE_", StringComparison.Ordinal)), name => Assert.Contains(name, read));
         Assert.Equal("", documented["STORE_URL"]);
         Assert.Contains($"STORE_AUTH={(repo.Option("store") == "cosmosdb" ? "azure-entra" : "password")}", repo.ReadText(".env.example"));
+
+        // cloud.env is committed and exported to every make target: it holds no STORE_* value, names the Secret and
+        // every key of it the deployed pods read, and shows the login of the chosen cloud.
+        var cloudEnv = repo.ReadText("cloud.env");
+        Assert.DoesNotContain(CloudEnv.Parse(cloudEnv).Keys, k => k.StartsWith("STORE_", StringComparison.Ordinal));
+        Assert.Contains("docs/store.md", cloudEnv, StringComparison.Ordinal);
+        if (repo.Exists("k8s/components/store/kustomization.yaml"))
+        {
+            var fromSecret = SecretKey().Matches(repo.ReadText("k8s/components/store/kustomization.yaml")).Select(m => m.Groups[1].Value).ToHashSet();
+            Assert.Contains("STORE_URL", fromSecret);
+            Assert.Contains($"from the Secret {Secret}", cloudEnv, StringComparison.Ordinal);
+            Assert.All(fromSecret, key => Assert.Contains(key, cloudEnv, StringComparison.Ordinal));
+        }
+
+        var login = (repo.Option("store"), repo.Option("cloud")) switch
+        {
+            ("postgres", "aws") => "aws-iam",
+            ("postgres", "gcp") => "gcp-iam",
+            ("postgres", "azure") or ("cosmosdb", _) => "azure-entra",
+            ("sqlite", _) => null,
+            _ => "password",
+        };
+        if (login is not null)
+        {
+            Assert.Contains($"STORE_AUTH={login}", cloudEnv, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -199,4 +342,7 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
 
     [GeneratedRegex(@"(?m)^([A-Z][A-Z0-9_]*)=(.*)$")]
     private static partial Regex EnvLine();
+
+    [GeneratedRegex(@"key: (STORE_[A-Z_]+)")]
+    private static partial Regex SecretKey();
 }
