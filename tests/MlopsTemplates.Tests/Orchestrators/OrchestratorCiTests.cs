@@ -73,13 +73,28 @@ public sealed class OrchestratorCiTests(TemplatePackFixture fixture) : IClassFix
         Assert.Equal("Workflow", workflow.Kind);
         Assert.Equal(template.Name, workflow.Root.Scalar("spec", "workflowTemplateRef", "name"));
 
-        // The deployer may create and read workflows in dev, nothing more.
-        var role = KubeObject.Parse("rbac-argo-submit", repo.ReadText("k8s/bootstrap/rbac-argo-submit.yaml")).Single(o => o.Kind == "Role");
+        // The deployer may create and read workflows in dev, nothing more: a Role the administrator's bootstrap applies.
+        var bootstrap = await Validators.RenderKustomizationAsync(repo.PathOf("k8s/bootstrap"));
+        await Validators.KubernetesStrict.AssertValidAsync(["-"], standardInput: bootstrap);
+        var role = KubeObject.Parse("k8s/bootstrap", bootstrap).Single(o => o.Kind == "Role");
         Assert.Equal("churn-model-dev", role.Root.Scalar("metadata", "namespace"));
         var rule = Assert.Single(role.Root.Seq("rules"));
         Assert.Equal(["argoproj.io"], Scalars(rule.Seq("apiGroups")));
         Assert.Equal(["workflows"], Scalars(rule.Seq("resources")));
         Assert.Equal(["create", "get"], Scalars(rule.Seq("verbs")));
+        // Bound to the dev deployer only: on AWS through the group its EKS access entry carries, on GCP by setup-trust.
+        if (cloud == "aws")
+        {
+            var binding = KubeObject.Parse("k8s/bootstrap", bootstrap).Single(o => o.Kind == "RoleBinding");
+            Assert.Equal((role.Name, "Group", "churn-model-argo-submit"), (binding.Root.Scalar("roleRef", "name"), binding.Root.Seq("subjects").Single().Scalar("kind"), binding.Root.Seq("subjects").Single().Scalar("name")));
+            var groups = repo.ReadText("infra/aws/ci-trust.yaml").Split("KubernetesGroups:");
+            Assert.Equal(2, groups.Length);
+            Assert.EndsWith("  DeployDev", groups[0][..groups[0].LastIndexOf("AccessEntry:", StringComparison.Ordinal)], StringComparison.Ordinal);
+        }
+        else if (cloud == "gcp")
+        {
+            Assert.Contains("--role=churn-model-argo-submit --user=\"$email\"", repo.ReadText("infra/gcp/setup-trust.sh"), StringComparison.Ordinal);
+        }
 
         // Without --orchestrator argo there is no run to start.
         var none = await fixture.Pack.InstantiateAsync("churn-model", ["--ci", ci, "--deploy", "kubernetes", "--orchestrator", "none", "--cloud", cloud]);
