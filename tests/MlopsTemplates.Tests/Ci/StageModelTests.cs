@@ -33,7 +33,7 @@ public sealed class StageModelTests(TemplatePackFixture fixture) : IClassFixture
                 _ => ["install", "data", "train", "evaluate"],
             },
             .. configuration.Cloud == "local" ? Array.Empty<string>() : ["publish"],
-            "docker-build",
+            "docker-build", "docker-push",
             .. configuration.Deploy == "kubernetes" ? new[] { "install", "promote", "deploy", "install", "promote", "deploy" } : [],
         ];
 

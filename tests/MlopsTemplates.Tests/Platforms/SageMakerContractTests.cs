@@ -99,7 +99,7 @@ public sealed class SageMakerContractTests(PlatformImages images) : IClassFixtur
     }
 
     [Fact]
-    public void The_sagemaker_image_is_the_non_root_image_with_root_and_the_train_serve_entrypoint_only()
+    public async Task The_sagemaker_image_is_the_non_root_image_with_root_and_the_train_serve_entrypoint_only()
     {
         var dockerfile = images.SageMaker.ReadText("docker/sagemaker.Dockerfile").Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
         Assert.Equal(
@@ -107,7 +107,8 @@ public sealed class SageMakerContractTests(PlatformImages images) : IClassFixtur
             dockerfile);
         // The service image itself stays non-root, and the Makefile builds the SageMaker image on it.
         Assert.Matches("(?m)^USER 10001:10001$", images.SageMaker.ReadText("Dockerfile"));
-        Assert.Contains("--build-arg BASE_IMAGE=$(IMAGE):$(TAG) --file docker/sagemaker.Dockerfile", images.SageMaker.ReadText("Makefile"), StringComparison.Ordinal);
+        var build = await Command.RunAsync("make", ["--dry-run", "docker-build", "IMAGE=registry.example/churn", "TAG=abc123"], images.SageMaker.Root);
+        Assert.Contains("docker build --tag registry.example/churn:abc123-sagemaker --build-arg BASE_IMAGE=registry.example/churn:abc123 --file docker/sagemaker.Dockerfile .", build.EnsureSuccess().StandardOutput, StringComparison.Ordinal);
         Assert.False(images.Vertex.Exists("docker/sagemaker.Dockerfile"));
         Assert.False(images.Vertex.Exists("infra/aws/sagemaker-endpoint.yaml"));
         Assert.False(images.Vertex.Exists($"src/{Package}/platform_sagemaker.py"));
