@@ -26,7 +26,7 @@ public sealed class BuildOnceTests(TemplatePackFixture fixture) : IClassFixture<
         Assert.Contains("reports/evaluation.json", stages["train"], StringComparison.Ordinal);
         Assert.Contains("[\"model_version\"]", pipeline, StringComparison.Ordinal);
         Assert.Contains("make docker-push IMAGE=\"$IMAGE_REPOSITORY\" TAG=\"$IMAGE_TAG\"", stages["build-image"], StringComparison.Ordinal);
-        Assert.Contains("IMAGE_DIGESTS=\"$(cat .deploy/image-digests)\"", stages["build-image"], StringComparison.Ordinal);
+        Assert.Contains("IMAGE_DIGESTS=\"$(cat build/image-digests)\"", stages["build-image"], StringComparison.Ordinal);
         foreach (var (id, alias, overlay) in new[] { ("deploy-dev", "dev", "dev"), ("deploy-production", "prod", "prod") })
         {
             var stage = stages[id];
@@ -68,7 +68,7 @@ public sealed class BuildOnceTests(TemplatePackFixture fixture) : IClassFixture<
         const string repository = "registry.example.com/team/churn-model";
 
         (await Command.RunAsync("make", ["docker-build", "docker-push", $"IMAGE={repository}", "TAG=0123abcd"], repo.Root, environment)).EnsureSuccess();
-        var digests = File.ReadAllText(repo.PathOf(".deploy/image-digests")).Trim();
+        var digests = File.ReadAllText(repo.PathOf("build/image-digests")).Trim();
         environment["IMAGE_REPOSITORY"] = repository;
         environment["IMAGE_TAG"] = "0123abcd";
         environment["IMAGE_DIGESTS"] = digests;

@@ -141,7 +141,8 @@ public static class TrustSetup
             foreach (var (name, script) in StandIns)
             {
                 var path = Path.Combine(bin, name);
-                File.WriteAllText(path, $"#!/usr/bin/env bash\n{{ printf '%s\\n' \"$(($# + 1))\" {name}; printf '%s\\n' \"$@\"; }} >>\"$STAND_IN_LOG\"\n{script}");
+                // One write per call: the two ends of a pipeline (kubectl create ... | kubectl apply -f -) log at once.
+                File.WriteAllText(path, $"#!/usr/bin/env bash\nprintf '%s\\n' \"$(($# + 1))\" {name} \"$@\" >>\"$STAND_IN_LOG\"\n{script}");
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
         }
