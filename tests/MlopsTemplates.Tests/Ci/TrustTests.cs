@@ -189,6 +189,19 @@ public sealed partial class TrustTests(TemplatePackFixture fixture) : IClassFixt
                     [$"serviceAccount:churn-prod-4821.svc.id.goog[churn-model-dev/churn-model-{account}]", $"serviceAccount:churn-prod-4821.svc.id.goog[churn-model-prod/churn-model-{account}]"],
                     members[$"churn-model-{account}"]);
             }
+
+            // Each deployer gets edit and the custom resources of its overlay (k8s/bootstrap/rbac-deployer.yaml), in
+            // its namespace only, as the Kubernetes user of its service account.
+            if (scenario.Ci != "none")
+            {
+                var bindings = first.CallsOf("kubectl", "create", "rolebinding").Select(c => (Name: c[3], Namespace: TrustRun.Flag(c, "--namespace"), Role: TrustRun.Flag(c, "--clusterrole"), User: TrustRun.Flag(c, "--user"))).ToList();
+                foreach (var environment in new[] { "dev", "prod" })
+                {
+                    var user = $"churn-model-deploy-{environment}@churn-prod-4821.iam.gserviceaccount.com";
+                    Assert.Contains(("churn-model-deployer", $"churn-model-{environment}", "edit", user), bindings);
+                    Assert.Contains(($"churn-model-deployer-{environment}", $"churn-model-{environment}", $"churn-model-deployer-{environment}", user), bindings);
+                }
+            }
         }
     }
 
@@ -234,6 +247,16 @@ public sealed partial class TrustTests(TemplatePackFixture fixture) : IClassFixt
                     [$"https://westeurope.oic.prod-aks.azure.com/t/aks-dev/ system:serviceaccount:churn-model-dev:churn-model-{account}", $"https://westeurope.oic.prod-aks.azure.com/t/aks-prod/ system:serviceaccount:churn-model-prod:churn-model-{account}"],
                     credentials[$"churn-model-{account}"]);
                 Assert.Equal($"client-churn-model-{account}", cloud[$"AZURE_{account.ToUpperInvariant()}_CLIENT_ID"]);
+            }
+
+            // Azure RBAC covers no custom resource: the script prints, per environment, the RoleBinding an administrator
+            // creates to the deployer ClusterRole of k8s/bootstrap, for that environment's deploy identity.
+            if (scenario.Ci != "none")
+            {
+                foreach (var environment in new[] { "dev", "prod" })
+                {
+                    Assert.Contains($"kubectl create rolebinding churn-model-deployer-{environment} --namespace=churn-model-{environment} --clusterrole=churn-model-deployer-{environment} --user=principal-churn-model-deploy-{environment}", run.Result.StandardError, StringComparison.Ordinal);
+                }
             }
         }
     }

@@ -18,23 +18,23 @@ namespace MlopsTemplates.Tests.DataEngineering;
 /// </summary>
 public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
 {
-    private static readonly ConcurrentDictionary<string, Lazy<Task<(GeneratedRepository Repo, string Dev, string Prod)>>> Renders = new();
+    private static readonly ConcurrentDictionary<string, Lazy<Task<(GeneratedRepository Repo, string Dev, string Prod, string Bootstrap)>>> Renders = new();
 
-    private static Task<(GeneratedRepository Repo, string Dev, string Prod)> RenderAsync(TemplatePack pack, string options) =>
-        Renders.GetOrAdd(options, _ => new Lazy<Task<(GeneratedRepository, string, string)>>(async () =>
+    private static Task<(GeneratedRepository Repo, string Dev, string Prod, string Bootstrap)> RenderAsync(TemplatePack pack, string options) =>
+        Renders.GetOrAdd(options, _ => new Lazy<Task<(GeneratedRepository, string, string, string)>>(async () =>
         {
             var repo = await GeneratedVariants.GetAsync(pack, options);
             var dev = await Validators.RenderKustomizationAsync(repo.PathOf("k8s/overlays/dev"));
             var prod = await Validators.RenderKustomizationAsync(repo.PathOf("k8s/overlays/prod"));
-            return (repo, dev, prod);
+            var bootstrap = await Validators.RenderKustomizationAsync(repo.PathOf("k8s/bootstrap"));
+            return (repo, dev, prod, bootstrap);
         })).Value;
 
     [SkippableTheory]
     [MemberData(nameof(DataEngineeringCases.SparkOnKubernetes), MemberType = typeof(DataEngineeringCases))]
     public async Task The_dev_overlay_runs_ingest_and_prepare_as_a_spark_application_and_holds_the_training_job_for_it(string name, string options)
     {
-        _ = name;
-        var (repo, dev, prod) = await RenderAsync(fixture.Pack, options);
+        var (repo, dev, prod, bootstrap) = await RenderAsync(fixture.Pack, options);
         var documents = dev.Split("\n---\n");
         var sparkDocument = Assert.Single(documents, d => d.Contains("kind: SparkApplication", StringComparison.Ordinal));
         await DataValidators.SparkApplication.AssertValidAsync(["-"], standardInput: sparkDocument);
@@ -105,6 +105,14 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
         // Production trains nothing: no SparkApplication, no training Job.
         var prodObjects = KubeObject.Parse("k8s/overlays/prod", prod);
         Assert.DoesNotContain(prodObjects, o => o.Kind is "SparkApplication" or "Job");
+
+        // The dev deployer may apply, follow and delete the SparkApplication, and the driver may start its executors: both
+        // granted by the administrator's bootstrap (the deployer's edit covers no custom resource and grants no rights).
+        await Validators.KubernetesStrict.AssertValidAsync(["-"], standardInput: bootstrap);
+        var administrator = KubeObject.Parse("k8s/bootstrap", bootstrap);
+        DeployerRights.Assert(repo, administrator, objects, prodObjects, name);
+        var driver = administrator.Single(o => o.Kind == "RoleBinding" && o.Name == "churn-model-spark-driver");
+        Assert.Equal(spark.Scalar("driver", "serviceAccount"), Assert.Single(driver.Root.Seq("subjects")).Scalar("name"));
     }
 
     private const string FakeKubectl = """
@@ -112,8 +120,8 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
         # Records the call; answers as a cluster with the CRDs ($FAKE_CRDS) whose SparkApplication ends in $FAKE_SPARK_STATE.
         printf '%s\n' "$*" >> "$FAKE_KUBECTL_LOG"
         case "$*" in
-          "get crd sparkapplications"*) [ "$FAKE_CRDS" = yes ] ;;
-          "get crd"*) true ;;
+          "api-resources --api-group=sparkoperator.k8s.io -o name") [ "$FAKE_CRDS" != yes ] || echo sparkapplications.sparkoperator.k8s.io ;;
+          "api-resources --api-group=argoproj.io -o name") printf 'workflowtemplates.argoproj.io\ncronworkflows.argoproj.io\n' ;;
           *"get sparkapplication"*) printf '%s' "$FAKE_SPARK_STATE" ;;
           *"get job"*) printf 'Complete\n' ;;
           *" logs "*) echo "[pod/churn-model-prepare-driver/spark-kubernetes-driver] RuntimeError: the test split is empty" ;;
@@ -123,7 +131,7 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
 
     private async Task<(CommandResult Result, string[] Calls)> DeployAsync(string options, string crds, string sparkState)
     {
-        var (repo, _, _) = await RenderAsync(fixture.Pack, options);
+        var (repo, _, _, _) = await RenderAsync(fixture.Pack, options);
         var copy = CloudEnv.CopyWithSettings(repo, CloudEnv.FilledIn(repo.Option("cloud")));
         var bin = Directory.CreateTempSubdirectory("fake-kubectl-").FullName;
         File.WriteAllText(Path.Combine(bin, "kubectl"), FakeKubectl.ReplaceLineEndings("\n") + "\n");
@@ -200,7 +208,7 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
     [MemberData(nameof(AirflowRow))]
     public async Task Airflow_submits_the_prepare_stage_as_the_components_spark_application_between_ingest_and_train(string name, string options)
     {
-        var (repo, dev, _) = await RenderAsync(fixture.Pack, options);
+        var (repo, dev, _, bootstrap) = await RenderAsync(fixture.Pack, options);
         const string application = "pipelines/airflow/dags/churn_model_prepare.yaml";
         await DataValidators.SparkApplication.AssertValidAsync(repo, application);
         // The component's SparkApplication, less the ingest init container of its driver (the DAG has an ingest task).
@@ -234,7 +242,7 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
         Assert.Contains("if stage[\"id\"] == \"ingest\":\n            # data: prepare runs on Spark between this stage and the next.\n            spark = prepare_task()\n            previous >> spark\n            previous = spark", dag, StringComparison.Ordinal);
 
         // Airflow's workers may create and follow SparkApplications in the namespace, nothing more.
-        var role = KubeObject.Parse("dev", dev).Single(o => o.Kind == "Role" && o.Name == "churn-model-airflow-spark");
+        var role = KubeObject.Parse("k8s/bootstrap", bootstrap).Single(o => o.Kind == "Role" && o.Name == "churn-model-airflow-spark");
         var rule = Assert.Single(role.Root.Seq("rules"));
         Assert.Equal(["sparkoperator.k8s.io"], rule.Seq("apiGroups").Select(g => ((YamlScalarNode)g).Value));
         Assert.Equal(["sparkapplications", "sparkapplications/status"], rule.Seq("resources").Select(r => ((YamlScalarNode)r).Value));

@@ -115,6 +115,15 @@ public sealed class KubernetesManifestTests(TemplatePackFixture fixture) : IClas
     }
 
     [SkippableTheory]
+    [MemberData(nameof(KubernetesCase.All), MemberType = typeof(KubernetesCase))]
+    public async Task Each_deployer_may_apply_its_whole_overlay_and_the_bootstrap_grants_it_nothing_more(KubernetesCase @case)
+    {
+        var rendered = await RenderedKustomizations.GetAsync(fixture.Pack, @case);
+
+        DeployerRights.Assert(rendered.Repository, rendered.In("k8s/bootstrap").ToList(), rendered.In("k8s/overlays/dev").ToList(), rendered.In("k8s/overlays/prod").ToList(), @case.ToString());
+    }
+
+    [SkippableTheory]
     [MemberData(nameof(KubernetesCase.WithService), MemberType = typeof(KubernetesCase))]
     public async Task The_service_objects_select_the_model_service_pods_and_prod_keeps_two_of_them(KubernetesCase @case)
     {

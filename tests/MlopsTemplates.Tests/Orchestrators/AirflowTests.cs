@@ -117,8 +117,10 @@ public sealed class AirflowTests(TemplatePackFixture fixture) : IClassFixture<Te
         Assert.Equal("False", (string?)decorator["catchup"]);
         Assert.Equal("1", (string?)decorator["max_active_runs"]);
         Assert.DoesNotContain(airflow.Dev, o => o.Kind == "CronJob" && o.Labels.GetValueOrDefault("app.kubernetes.io/component") == "training");
-        // What Airflow's workers may do in the namespace: pods, their logs and events, nothing else.
-        var role = airflow.Dev.Single(o => o.Kind == "Role" && o.Name.EndsWith("-airflow-pods", StringComparison.Ordinal));
+        // What Airflow's workers may do in the namespace: pods, their logs and events, nothing else (the administrator's
+        // bootstrap grants it: the deployer's edit grants no rights).
+        DeployerRights.Assert(airflow.Repository, airflow.Bootstrap, airflow.Dev, airflow.Prod, name);
+        var role = airflow.Bootstrap.Single(o => o.Kind == "Role" && o.Name.EndsWith("-airflow-pods", StringComparison.Ordinal));
         Assert.Equal(["events", "pods", "pods/log"], role.Root.Seq("rules").SelectMany(r => r.Seq("resources")).Select(r => ((YamlScalarNode)r).Value).Order());
         Assert.All(role.Root.Seq("rules"), r => Assert.Equal([""], r.Seq("apiGroups").Select(g => ((YamlScalarNode)g).Value)));
         Assert.True(airflow.Prod.All(o => !o.Name.Contains("airflow", StringComparison.Ordinal) && !o.Name.EndsWith("-pipeline-work", StringComparison.Ordinal)), $"{name}: prod trains nothing");
@@ -141,22 +143,23 @@ public sealed class AirflowTests(TemplatePackFixture fixture) : IClassFixture<Te
 
     [SkippableTheory]
     [MemberData(nameof(Rows))]
-    public async Task The_workers_service_account_is_set_once_in_airflow_install_and_reaches_the_rolebinding_only(string name, string options)
+    public async Task The_workers_service_account_is_set_once_in_airflow_install_and_reaches_their_rolebindings_only(string name, string options)
     {
         var airflow = await AirflowRendering.GetAsync(fixture.Pack, options);
-        const string install = "k8s/components/training-schedule/airflow-install.yaml";
+        const string install = "k8s/bootstrap/airflow-install.yaml";
         var settings = KubeObject.Parse(install, airflow.Repository.ReadText(install)).Single().Root.Map("data").ToStrings();
 
-        var subject = Assert.Single(airflow.Dev.Single(o => o.Kind == "RoleBinding" && o.Name.EndsWith("-airflow-pods", StringComparison.Ordinal)).Root.Seq("subjects"));
-        Assert.Equal(("ServiceAccount", settings["serviceAccount"], settings["namespace"]), (subject.Scalar("kind"), subject.Scalar("name"), subject.Scalar("namespace")));
-        Assert.True(airflow.Dev.All(o => o.Name != "airflow-install"), $"{name}: the local-config settings reach the cluster");
+        var bindings = airflow.Bootstrap.Where(o => o.Kind == "RoleBinding" && o.Name.Contains("-airflow-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(OrchestratorRows.Has(options, "prepare", "spark") ? 2 : 1, bindings.Count);
+        Assert.All(bindings, b => Assert.Equal(("ServiceAccount", settings["serviceAccount"], settings["namespace"]), (Assert.Single(b.Root.Seq("subjects")).Scalar("kind"), b.Root.Seq("subjects").Single().Scalar("name"), b.Root.Seq("subjects").Single().Scalar("namespace"))));
+        Assert.True(airflow.Bootstrap.Concat(airflow.Dev).All(o => o.Name != "airflow-install"), $"{name}: the local-config settings reach the cluster");
 
         // A user's own install: change the one file, and the rendered subject follows.
         var copy = CloudEnv.CopyWithSettings(airflow.Repository, new Dictionary<string, string>());
         var file = Path.Combine(copy, install);
         File.WriteAllText(file, File.ReadAllText(file).Replace($"namespace: {settings["namespace"]}", "namespace: data-platform", StringComparison.Ordinal).Replace($"serviceAccount: {settings["serviceAccount"]}", "serviceAccount: orchestrator-worker", StringComparison.Ordinal));
-        var dev = KubeObject.Parse("k8s/overlays/dev", await Validators.RenderKustomizationAsync(Path.Combine(copy, "k8s", "overlays", "dev")));
-        var changed = Assert.Single(dev.Single(o => o.Kind == "RoleBinding" && o.Name.EndsWith("-airflow-pods", StringComparison.Ordinal)).Root.Seq("subjects"));
+        var bootstrap = KubeObject.Parse("k8s/bootstrap", await Validators.RenderKustomizationAsync(Path.Combine(copy, "k8s", "bootstrap")));
+        var changed = Assert.Single(bootstrap.Single(o => o.Kind == "RoleBinding" && o.Name.EndsWith("-airflow-pods", StringComparison.Ordinal)).Root.Seq("subjects"));
         Assert.Equal(("orchestrator-worker", "data-platform"), (changed.Scalar("name"), changed.Scalar("namespace")));
     }
 
@@ -188,9 +191,10 @@ public sealed class AirflowTests(TemplatePackFixture fixture) : IClassFixture<Te
     {
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<AirflowRendering>>> Cache = new();
 
-        private AirflowRendering(GeneratedRepository repository, IReadOnlyList<KubeObject> dev, IReadOnlyList<KubeObject> prod, JsonObject dag)
+        private AirflowRendering(GeneratedRepository repository, IReadOnlyList<KubeObject> dev, IReadOnlyList<KubeObject> prod, IReadOnlyList<KubeObject> bootstrap, JsonObject dag)
         {
             Repository = repository;
+            Bootstrap = bootstrap;
             Dev = dev;
             Prod = prod;
             Dag = dag;
@@ -201,6 +205,9 @@ public sealed class AirflowTests(TemplatePackFixture fixture) : IClassFixture<Te
         public IReadOnlyList<KubeObject> Dev { get; }
 
         public IReadOnlyList<KubeObject> Prod { get; }
+
+        /// <summary>k8s/bootstrap rendered: the administrator's objects, among them the Role of Airflow's workers.</summary>
+        public IReadOnlyList<KubeObject> Bootstrap { get; }
 
         public JsonObject Dag { get; }
 
@@ -214,9 +221,10 @@ public sealed class AirflowTests(TemplatePackFixture fixture) : IClassFixture<Te
             var repository = await pack.InstantiateAsync(ArgoRendering.ProjectName, Combinations.CoveringSets.Arguments(options));
             var dev = KubeObject.Parse("k8s/overlays/dev", await Validators.RenderKustomizationAsync(repository.PathOf("k8s/overlays/dev")));
             var prod = KubeObject.Parse("k8s/overlays/prod", await Validators.RenderKustomizationAsync(repository.PathOf("k8s/overlays/prod")));
+            var bootstrap = KubeObject.Parse("k8s/bootstrap", await Validators.RenderKustomizationAsync(repository.PathOf("k8s/bootstrap")));
             var read = await Command.RunAsync(Validators.DebianPython, ["-c", ReadDag, DagFile], repository.Root);
             read.EnsureSuccess();
-            return new AirflowRendering(repository, dev, prod, JsonNode.Parse(read.StandardOutput)!.AsObject());
+            return new AirflowRendering(repository, dev, prod, bootstrap, JsonNode.Parse(read.StandardOutput)!.AsObject());
         }
     }
 }

@@ -7,7 +7,7 @@ namespace MlopsTemplates.Tests.Orchestrators;
 
 /// <summary>
 /// A repository generated with <c>--orchestrator argo</c>, its dev and prod overlays rendered by <c>kubectl kustomize</c>
-/// as a user or CI would apply them, and the dev overlay as <c>k8s/deploy.sh render dev</c> pins the pushed image.
+/// as a user or CI would apply them (and k8s/bootstrap, as the administrator does), and the dev overlay as <c>k8s/deploy.sh render dev</c> pins the pushed image.
 /// Generated and rendered once per row however many tests look at it.
 /// </summary>
 public sealed class ArgoRendering
@@ -22,9 +22,11 @@ public sealed class ArgoRendering
 
     private static readonly ConcurrentDictionary<string, Lazy<Task<ArgoRendering>>> Cache = new();
 
-    private ArgoRendering(GeneratedRepository repository, string devFile, string dev, string prod, string deployed)
+    private ArgoRendering(GeneratedRepository repository, string devFile, string dev, string prod, string deployed, string bootstrap)
     {
         Repository = repository;
+        BootstrapYaml = bootstrap;
+        Bootstrap = KubeObject.Parse("k8s/bootstrap", bootstrap);
         DevFile = devFile;
         Dev = KubeObject.Parse("k8s/overlays/dev", dev);
         DevDocuments = dev.Split("\n---\n");
@@ -44,6 +46,11 @@ public sealed class ArgoRendering
 
     public IReadOnlyList<KubeObject> Prod { get; }
 
+    /// <summary>k8s/bootstrap rendered: the administrator's objects (namespaces, the deployers' and the pods' rights).</summary>
+    public IReadOnlyList<KubeObject> Bootstrap { get; }
+
+    public string BootstrapYaml { get; }
+
     /// <summary>The dev overlay as k8s/deploy.sh renders it with <see cref="PushedImage"/> and a filled-in cloud.env.</summary>
     public IReadOnlyList<KubeObject> Deployed { get; }
 
@@ -61,10 +68,11 @@ public sealed class ArgoRendering
         var devFile = repository.PathOf("rendered-dev.yaml");
         await File.WriteAllTextAsync(devFile, dev);
         var prod = await Validators.RenderKustomizationAsync(repository.PathOf("k8s/overlays/prod"));
+        var bootstrap = await Validators.RenderKustomizationAsync(repository.PathOf("k8s/bootstrap"));
 
         var copy = CloudEnv.CopyWithSettings(repository, CloudEnv.FilledIn(OrchestratorRows.ValueOf(options, "cloud")));
         (await Command.RunAsync("bash", ["k8s/deploy.sh", "render", "dev"], copy, PushedImage)).EnsureSuccess();
         var deployed = await Validators.RenderKustomizationAsync(Path.Combine(copy, ".deploy", "dev"));
-        return new ArgoRendering(repository, devFile, dev, prod, deployed);
+        return new ArgoRendering(repository, devFile, dev, prod, deployed, bootstrap);
     }
 }

@@ -29,9 +29,13 @@ public sealed class ArgoTests(TemplatePackFixture fixture) : IClassFixture<Templ
         var kubernetesObjects = string.Join("\n---\n", argo.DevDocuments.Where(d => !d.Contains("apiVersion: argoproj.io/", StringComparison.Ordinal) && !d.Contains("apiVersion: sparkoperator.k8s.io/", StringComparison.Ordinal)));
         await Validators.KubernetesModels.AssertValidAsync(["-"], standardInput: kubernetesObjects);
         await Validators.KubernetesStrict.AssertValidAsync(["-"], standardInput: kubernetesObjects);
-        await Validators.Yamllint.AssertValidAsync(argo.Repository, "k8s/components/argo", "k8s/components/training-schedule");
-        var violations = argo.Dev.SelectMany(ManifestRules.NameViolations).ToList();
+        await Validators.Yamllint.AssertValidAsync(argo.Repository, "k8s/components/argo", "k8s/components/training-schedule", "k8s/bootstrap");
+        var violations = argo.Dev.Concat(argo.Bootstrap).SelectMany(ManifestRules.NameViolations).ToList();
         Assert.True(violations.Count == 0, $"{name}:{Environment.NewLine}{string.Join(Environment.NewLine, violations)}");
+
+        // The deployer may apply the Argo objects (edit covers no custom resource) through the administrator's bootstrap.
+        await Validators.KubernetesStrict.AssertValidAsync(["-"], standardInput: argo.BootstrapYaml);
+        DeployerRights.Assert(argo.Repository, argo.Bootstrap, argo.Dev, argo.Prod, name);
     }
 
     [SkippableTheory]
@@ -112,13 +116,15 @@ public sealed class ArgoTests(TemplatePackFixture fixture) : IClassFixture<Templ
         var argo = await ArgoRendering.GetAsync(fixture.Pack, options);
         var executor = argo.WorkflowTemplate.Root.Scalar("spec", "executor", "serviceAccountName");
 
-        var role = argo.Dev.Single(o => o.Kind == "Role" && o.Name == executor);
+        // Its Role is the administrator's (k8s/bootstrap): the deployer has edit in the namespace, which grants no rights.
+        var role = argo.Bootstrap.Single(o => o.Kind == "Role" && o.Name == executor);
+        Assert.Equal("churn-model-dev", role.Root.Scalar("metadata", "namespace"));
         var rule = Assert.Single(role.Root.Seq("rules"));
         Assert.Equal(["argoproj.io"], rule.Seq("apiGroups").Select(Value));
         Assert.Equal(["workflowtaskresults"], rule.Seq("resources").Select(Value));
         Assert.Equal(["create", "patch"], rule.Seq("verbs").Select(Value).Order());
-        var binding = argo.Dev.Single(o => o.Kind == "RoleBinding" && o.Root.Scalar("roleRef", "name") == executor);
-        Assert.Equal(executor, Assert.Single(binding.Root.Seq("subjects")).Scalar("name"));
+        var binding = argo.Bootstrap.Single(o => o.Kind == "RoleBinding" && o.Root.Scalar("roleRef", "name") == executor);
+        Assert.Equal((executor, "churn-model-dev"), (Assert.Single(binding.Root.Seq("subjects")).Scalar("name"), Assert.Single(binding.Root.Seq("subjects")).Scalar("namespace")));
         Assert.Contains(argo.Dev, o => o.Kind == "ServiceAccount" && o.Name == executor);
         // The controller mounts the executor's token from the Secret named after the account (its convention).
         var token = argo.Dev.Single(o => o.Kind == "Secret" && o.Name == $"{executor}.service-account-token");

@@ -73,33 +73,37 @@ public sealed class OrchestratorCiTests(TemplatePackFixture fixture) : IClassFix
         Assert.Equal("Workflow", workflow.Kind);
         Assert.Equal(template.Name, workflow.Root.Scalar("spec", "workflowTemplateRef", "name"));
 
-        // The deployer may create and read workflows in dev, nothing more: a Role the administrator's bootstrap applies.
+        // The dev deployer may create and read workflows, nothing more of them: a ClusterRole of the administrator's
+        // bootstrap, aggregated into the dev deployer's role, bound in dev only (DeployerRights checks the whole overlay).
         var bootstrap = await Validators.RenderKustomizationAsync(repo.PathOf("k8s/bootstrap"));
         await Validators.KubernetesStrict.AssertValidAsync(["-"], standardInput: bootstrap);
-        var role = KubeObject.Parse("k8s/bootstrap", bootstrap).Single(o => o.Kind == "Role");
-        Assert.Equal("churn-model-dev", role.Root.Scalar("metadata", "namespace"));
-        var rule = Assert.Single(role.Root.Seq("rules"));
+        var role = KubeObject.Parse("k8s/bootstrap", bootstrap).Single(o => o.Kind == "ClusterRole" && o.Name == "churn-model-deployer-argo");
+        Assert.Equal("true", role.Labels.GetValueOrDefault("churn-model/deployer-dev"));
+        Assert.False(role.Labels.ContainsKey("churn-model/deployer-prod"), "the prod deployer may submit Argo runs");
+        var rule = Assert.Single(role.Root.Seq("rules"), r => Scalars(r.Seq("resources")).Contains("workflows"));
         Assert.Equal(["argoproj.io"], Scalars(rule.Seq("apiGroups")));
         Assert.Equal(["workflows"], Scalars(rule.Seq("resources")));
         Assert.Equal(["create", "get"], Scalars(rule.Seq("verbs")));
-        // Bound to the dev deployer only: on AWS through the group its EKS access entry carries, on GCP by setup-trust.
+        // Bound to the dev deployer only: on AWS through the group its EKS access entry carries, on GCP by setup-trust,
+        // on Azure by the command setup-trust prints.
         if (cloud == "aws")
         {
-            var binding = KubeObject.Parse("k8s/bootstrap", bootstrap).Single(o => o.Kind == "RoleBinding");
-            Assert.Equal((role.Name, "Group", "churn-model-argo-submit"), (binding.Root.Scalar("roleRef", "name"), binding.Root.Seq("subjects").Single().Scalar("kind"), binding.Root.Seq("subjects").Single().Scalar("name")));
-            var groups = repo.ReadText("infra/aws/ci-trust.yaml").Split("KubernetesGroups:");
-            Assert.Equal(2, groups.Length);
-            Assert.EndsWith("  DeployDev", groups[0][..groups[0].LastIndexOf("AccessEntry:", StringComparison.Ordinal)], StringComparison.Ordinal);
+            var binding = KubeObject.Parse("k8s/bootstrap", bootstrap).Single(o => o.Kind == "RoleBinding" && o.Name == "churn-model-deployer-dev");
+            Assert.Equal(("churn-model-deployer-dev", "Group", "churn-model-deployer-dev"), (binding.Root.Scalar("roleRef", "name"), binding.Root.Seq("subjects").Single().Scalar("kind"), binding.Root.Seq("subjects").Single().Scalar("name")));
         }
         else if (cloud == "gcp")
         {
-            Assert.Contains("--role=churn-model-argo-submit --user=\"$email\"", repo.ReadText("infra/gcp/setup-trust.sh"), StringComparison.Ordinal);
+            Assert.Contains("--clusterrole=\"churn-model-deployer-$env\" --user=\"$email\"", repo.ReadText("infra/gcp/setup-trust.sh"), StringComparison.Ordinal);
+        }
+        else if (cloud == "azure")
+        {
+            Assert.Contains("--clusterrole=churn-model-deployer-%s --user=%s", repo.ReadText("infra/azure/setup-trust.sh"), StringComparison.Ordinal);
         }
 
         // Without --orchestrator argo there is no run to start.
         var none = await fixture.Pack.InstantiateAsync("churn-model", ["--ci", ci, "--deploy", "kubernetes", "--orchestrator", "none", "--cloud", cloud]);
         Assert.DoesNotContain("argo", PipelineFiles.Read(none), StringComparison.OrdinalIgnoreCase);
-        Assert.False(none.Exists(".github/workflows/argo-run.yml") || none.Exists("k8s/bootstrap/rbac-argo-submit.yaml"));
+        Assert.False(none.Exists(".github/workflows/argo-run.yml") || none.Exists("k8s/bootstrap/deployer-argo.yaml"));
     }
 
     [SkippableTheory]

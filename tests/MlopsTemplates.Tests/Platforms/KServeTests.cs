@@ -73,7 +73,6 @@ public sealed class KServeTests(TemplatePackFixture fixture) : IClassFixture<Tem
     [MemberData(nameof(Rows))]
     public async Task Each_overlay_serves_one_inference_service_valid_against_the_closed_crd_and_every_other_object_is_strict(string name, string options)
     {
-        _ = name;
         var (repo, rendered) = await RenderAsync(options);
         await InferenceServiceSchema.AssertValidAsync(repo, "k8s/components/kserve/inferenceservice.yaml");
 
@@ -96,6 +95,8 @@ public sealed class KServeTests(TemplatePackFixture fixture) : IClassFixture<Tem
         }
 
         await Validators.KubernetesStrict.AssertValidAsync(["-"], standardInput: Yaml(rendered["k8s/bootstrap"].Concat(rendered["k8s/base"])));
+        // Both deployers may apply and wait for the InferenceService: edit covers no custom resource, the bootstrap does.
+        DeployerRights.Assert(repo, rendered["k8s/bootstrap"], rendered["k8s/overlays/dev"], rendered["k8s/overlays/prod"], name);
     }
 
     [SkippableTheory]
@@ -175,14 +176,14 @@ public sealed class KServeTests(TemplatePackFixture fixture) : IClassFixture<Tem
 
         var bin = Directory.CreateTempSubdirectory("kserve-kubectl-").FullName;
         var log = Path.Combine(bin, "calls.log");
-        // Records each call; KServe's CRD is missing when FAKE_NO_KSERVE is set (the others exist), `get job` answers
+        // Records each call; API discovery lists no InferenceService when FAKE_NO_KSERVE is set (the others exist), `get job` answers
         // Complete and a --prepare spark row's SparkApplication COMPLETED.
         File.WriteAllText(Path.Combine(bin, "kubectl"), """
             #!/usr/bin/env bash
             printf '%s\n' "$*" >> "$FAKE_KUBECTL_LOG"
             case "$*" in
-              "get crd inferenceservices"*) [ -z "${FAKE_NO_KSERVE:-}" ] ;;
-              "get crd"*) ;;
+              "api-resources --api-group=serving.kserve.io -o name") [ -n "${FAKE_NO_KSERVE:-}" ] || echo inferenceservices.serving.kserve.io ;;
+              "api-resources --api-group=sparkoperator.k8s.io -o name") echo sparkapplications.sparkoperator.k8s.io ;;
               *"get sparkapplication"*) echo COMPLETED ;;
               *"get job"*) echo Complete ;;
               *"get --raw"*) printf 'ok' ;;
@@ -209,8 +210,10 @@ public sealed class KServeTests(TemplatePackFixture fixture) : IClassFixture<Tem
 
         var (ok, calls) = await Run(kserveInstalled: true);
         ok.EnsureSuccess();
-        Assert.Contains("get crd inferenceservices.serving.kserve.io", calls);
-        Assert.All(calls.TakeWhile(c => !c.Contains("get crd inferenceservices", StringComparison.Ordinal)), c => Assert.StartsWith("get crd", c, StringComparison.Ordinal));
+        // Whether KServe is installed, from API discovery (a namespace-scoped deployer may not read CRDs), before any change.
+        Assert.Contains("api-resources --api-group=serving.kserve.io -o name", calls);
+        Assert.DoesNotContain(calls, c => c.StartsWith("get crd", StringComparison.Ordinal));
+        Assert.All(calls.TakeWhile(c => !c.Contains("--api-group=serving.kserve.io", StringComparison.Ordinal)), c => Assert.StartsWith("api-resources", c, StringComparison.Ordinal));
         Assert.Contains("apply -k .deploy/dev", calls);
         Assert.Contains("-n churn-model-dev wait --for=condition=Ready inferenceservice/churn-model --timeout=15m", calls);
         Assert.Equal("-n churn-model-dev get --raw /api/v1/namespaces/churn-model-dev/services/http:churn-model-predictor:http/proxy/readyz", calls[^1]);
