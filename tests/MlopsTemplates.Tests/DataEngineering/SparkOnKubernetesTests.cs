@@ -241,6 +241,23 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
         Assert.Equal(["ingest", "train", "evaluate"], json.RootElement.GetProperty("pods").EnumerateArray().Select(e => e.GetString()));
         Assert.Contains("if stage[\"id\"] == \"ingest\":\n            # data: prepare runs on Spark between this stage and the next.\n            spark = prepare_task()\n            previous >> spark\n            previous = spark", dag, StringComparison.Ordinal);
 
+        // The Spark image follows the training image's tag; a digest-pinned or untagged TRAINING_IMAGE has no variant beside it, so the
+        // DAG refuses to import naming SPARK_IMAGE rather than running a name that does not exist.
+        var images = await DataEngineeringCases.PythonAsync(repo, """
+            import ast
+            tree = ast.parse(open("pipelines/airflow/dags/churn_model_training.py", encoding="utf-8").read())
+            exec(compile(ast.Module([n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "variant_image"], []), "dag", "exec"))
+            print(variant_image("registry.example.com:5000/team/churn-model:0123abcd", "spark"))
+            for image in ["registry.example.com/team/churn-model@sha256:" + "0" * 64, "registry.example.com:5000/team/churn-model"]:
+                try:
+                    variant_image(image, "spark")
+                except ValueError as e:
+                    print(e)
+            """);
+        var lines = images.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("registry.example.com:5000/team/churn-model:0123abcd-spark", lines[0]);
+        Assert.Equal(2, lines.Count(l => l.Contains("set SPARK_IMAGE too", StringComparison.Ordinal)));
+
         // Airflow's workers may create and follow SparkApplications in the namespace, nothing more.
         var role = KubeObject.Parse("k8s/bootstrap", bootstrap).Single(o => o.Kind == "Role" && o.Name == "churn-model-airflow-spark");
         var rule = Assert.Single(role.Root.Seq("rules"));
