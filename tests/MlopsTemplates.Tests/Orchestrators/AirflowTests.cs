@@ -92,7 +92,17 @@ public sealed class AirflowTests(TemplatePackFixture fixture) : IClassFixture<Te
             Assert.Contains(envFrom, e => e.Scalar("configMapRef", "name") == settings);
             Assert.Equal(envFrom.Any(e => e.Map("secretRef") is not null), (bool)stage["store"]! && dag["STORE_CREDENTIALS"] is not null);
             Assert.Equal(container.Seq("env").Any(e => e.Scalar("name") == "MODEL_PROMOTE_ALIAS" && e.Scalar("value") == "dev"), (bool)stage["gate"]!);
+            // store: the stage that reads the labelled predictions (feedback.include) gets the prediction log's settings
+            // key by key from its Secret, as the Job's container does; no other stage gets them.
+            var fromSecret = container.Seq("env").Select(e => e.Map("valueFrom", "secretKeyRef")).Where(r => r is not null)
+                .Select(r => $"{r.Scalar("name")}/{r.Scalar("key")}{(r.Scalar("optional") == "true" ? "?" : "")}").ToList();
+            var expected = (bool)stage["feedback"]! && dag["PREDICTION_LOG_KEYS"] is JsonObject keys
+                ? keys.Select(k => $"{(string?)dag["PREDICTION_LOG"]}/{k.Key}{((bool)k.Value! ? "?" : "")}").ToList()
+                : [];
+            Assert.Equal(expected, fromSecret);
         }
+
+        Assert.Equal(OrchestratorRows.ValueOf(options, "store") != "none", dag["PREDICTION_LOG_KEYS"] is not null);
 
         var kpo = dag["operator"]!.AsObject();
         Assert.Equal("SERVICE_ACCOUNT", (string?)kpo["service_account_name"]);
