@@ -25,7 +25,6 @@ public sealed class ArgoRendering
     private ArgoRendering(GeneratedRepository repository, string devFile, string dev, string prod, string deployed, string bootstrap)
     {
         Repository = repository;
-        BootstrapYaml = bootstrap;
         Bootstrap = KubeObject.Parse("k8s/bootstrap", bootstrap);
         DevFile = devFile;
         Dev = KubeObject.Parse("k8s/overlays/dev", dev);
@@ -48,8 +47,6 @@ public sealed class ArgoRendering
 
     /// <summary>k8s/bootstrap rendered: the administrator's objects (namespaces, the deployers' and the pods' rights).</summary>
     public IReadOnlyList<KubeObject> Bootstrap { get; }
-
-    public string BootstrapYaml { get; }
 
     /// <summary>The dev overlay as k8s/deploy.sh renders it with <see cref="PushedImage"/> and a filled-in cloud.env.</summary>
     public IReadOnlyList<KubeObject> Deployed { get; }
