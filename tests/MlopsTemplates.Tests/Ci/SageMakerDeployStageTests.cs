@@ -97,4 +97,25 @@ public sealed class SageMakerDeployStageTests(TemplatePackFixture fixture) : ICl
         Assert.Contains("iam:PassedToService: sagemaker.amazonaws.com", roles, StringComparison.Ordinal);
         Assert.Contains("aws cloudformation deploy --region \"$AWS_REGION\" --stack-name \"$stack\" --role-arn \"$deployer\"", repo.ReadText("infra/aws/deploy-endpoint.sh"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_trust_setup_creates_the_endpoint_roles_once_and_trusts_the_deploy_subjects_without_a_cluster()
+    {
+        var repo = await CiScenarios.GenerateAsync(fixture.Pack, Scenario("github"));
+        var root = TrustSetup.ScratchCopy(repo, "github", "aws");
+        // No cluster arguments: --deploy sagemaker has none.
+        var run = await TrustSetup.RunAsync(root, "aws", kubernetes: false, everythingExists: true);
+        Assert.True(run.Result.ExitCode == 0, run.ToString());
+        var stacks = run.CallsOf("aws", "cloudformation", "deploy").ToDictionary(c => TrustRun.Flag(c, "--stack-name")!);
+
+        var roles = stacks["churn-model-sagemaker-roles"];
+        Assert.EndsWith("infra/aws/sagemaker-roles.yaml", TrustRun.Flag(roles, "--template-file"), StringComparison.Ordinal);
+        Assert.Contains("ModelStoreBucket=churn-model-models", roles);
+        var trust = stacks["churn-model-ci-trust"];
+        Assert.Contains($"SubjectDeployDev={TrustSetup.Subjects("github")["DEPLOY_DEV"]}", trust);
+        Assert.Contains($"SubjectDeployProd={TrustSetup.Subjects("github")["DEPLOY_PROD"]}", trust);
+        Assert.DoesNotContain(trust, a => a.StartsWith("DevClusterName=", StringComparison.Ordinal));
+        Assert.DoesNotContain(run.Calls, c => c[0] == "kubectl" || (c.Count > 1 && c[1] == "eks"));
+        Assert.False(stacks.ContainsKey("churn-model-workload-identity"));
+    }
 }
