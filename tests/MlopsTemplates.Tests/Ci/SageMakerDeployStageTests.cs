@@ -63,7 +63,8 @@ public sealed class SageMakerDeployStageTests(TemplatePackFixture fixture) : ICl
     public async Task Each_dialects_validator_accepts_the_pipeline_and_shellcheck_its_steps(CiScenario scenario)
     {
         var repo = await CiScenarios.GenerateAsync(fixture.Pack, scenario);
-        await DialectValidation.AssertAcceptedAsync(fixture.Pack, scenario.Ci, repo, "sagemaker", "infra/aws/deploy-endpoint.sh", "infra/aws/setup-trust.sh");
+        await DialectValidation.AssertAcceptedAsync(
+            fixture.Pack, scenario.Ci, repo, "sagemaker", "infra/aws/deploy-endpoint.sh", "infra/aws/setup-trust.sh", $"infra/setup-ci-{scenario.Ci}.sh");
     }
 
     [SkippableFact]
