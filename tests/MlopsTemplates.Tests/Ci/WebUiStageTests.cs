@@ -1,5 +1,4 @@
 using MlopsTemplates.Tests.Infrastructure;
-using MlopsTemplates.Tests.Validation;
 
 namespace MlopsTemplates.Tests.Ci;
 
@@ -22,7 +21,7 @@ public sealed class WebUiStageTests(TemplatePackFixture fixture) : IClassFixture
         var withUi = await fixture.Pack.InstantiateAsync("churn-model", [.. scenario.Arguments, "--ui", "react"]);
         var without = await CiScenarios.GenerateAsync(fixture.Pack, scenario);
 
-        await ValidateAsync(ci, withUi);
+        await DialectValidation.AssertAcceptedAsync(fixture.Pack, ci, withUi, "web-ui");
         var pipeline = PipelineFiles.Read(withUi);
         var stage = WebUiStage(ci, pipeline);
         Assert.True(UiTargets.SequenceEqual(PipelineFiles.MakeTargets(stage)), $"--ci {ci}: the web UI stage runs make {string.Join(", ", PipelineFiles.MakeTargets(stage))}");
@@ -64,34 +63,4 @@ public sealed class WebUiStageTests(TemplatePackFixture fixture) : IClassFixture
         "jenkins" => PipelineFiles.JenkinsStage(pipeline, "Web UI"),
         _ => PipelineFiles.StageTexts(ci, pipeline)["web-ui"],
     };
-
-    private async Task ValidateAsync(string ci, GeneratedRepository repo)
-    {
-        switch (ci)
-        {
-            case "github":
-                await Validators.Actionlint.AssertValidAsync(repo, ".github/workflows/ci.yml");
-                await Validators.GitHubWorkflow.AssertValidAsync(repo, ".github/workflows/ci.yml");
-                break;
-            case "gitlab":
-                await Validators.GitLabCi.AssertValidAsync(repo, ".");
-                break;
-            case "jenkins":
-                await Validators.Jenkinsfile.AssertValidAsync(repo, "Jenkinsfile");
-                break;
-            default:
-                await Validators.SharedSchema("azure-pipelines").AssertValidAsync(repo, "azure-pipelines.yml");
-                break;
-        }
-
-        var folder = fixture.Pack.NewOutputDirectory("web-ui-shell-steps");
-        Directory.CreateDirectory(folder);
-        var files = PipelineFiles.ShellBlocks(ci, PipelineFiles.Read(repo)).Select((block, i) =>
-        {
-            var file = Path.Combine(folder, $"step-{i:D2}.sh");
-            File.WriteAllText(file, $"#!/bin/{block.Shell}\n# shellcheck disable=SC2154\nset -eu\n{block.Script}\n");
-            return file;
-        }).ToArray();
-        await Validators.Shellcheck.AssertValidAsync(files);
-    }
 }

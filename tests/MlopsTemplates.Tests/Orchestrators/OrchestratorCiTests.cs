@@ -175,22 +175,7 @@ public sealed class OrchestratorCiTests(TemplatePackFixture fixture) : IClassFix
 
     private static async Task AssertDialectValidAsync(GeneratedRepository repo, string ci)
     {
-        switch (ci)
-        {
-            case "github":
-                await Validators.Actionlint.AssertValidAsync(repo, ".github/workflows/ci.yml");
-                await Validators.GitHubWorkflow.AssertValidAsync(repo, ".github/workflows/ci.yml");
-                break;
-            case "jenkins":
-                await Validators.Jenkinsfile.AssertValidAsync(repo, "Jenkinsfile");
-                break;
-            case "gitlab":
-                await Validators.GitLabCi.AssertValidAsync(repo, ".");
-                break;
-            default:
-                await Validators.SharedSchema("azure-pipelines").AssertValidAsync(repo, "azure-pipelines.yml");
-                break;
-        }
+        await DialectValidation.AssertPipelineValidAsync(repo, ci);
 
         if (ci == "github" && repo.Exists(".github/workflows/argo-run.yml"))
         {

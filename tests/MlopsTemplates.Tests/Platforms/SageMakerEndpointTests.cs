@@ -10,16 +10,19 @@ namespace MlopsTemplates.Tests.Platforms;
 /// infra/aws/sagemaker-endpoint.yaml, the endpoint of one environment: cfn-lint accepts it (and rejects it broken), and
 /// the stack created under moto (a stand-in: there is no AWS account here) ends with an endpoint InService serving the
 /// SageMaker image with the published version folder of the model store, as SageMaker's role and nothing wider.
+/// infra/aws/deploy-endpoint.sh (make deploy, which CI runs) is run for real against moto's server: it takes the
+/// endpoint to InService on the pushed sagemaker digest, and refuses bad input before any call to AWS.
 /// </summary>
 public sealed class SageMakerEndpointTests(PlatformImages images) : IClassFixture<PlatformImages>
 {
     private const string Template = "infra/aws/sagemaker-endpoint.yaml";
+    private const string Roles = "infra/aws/sagemaker-roles.yaml";
     private const string Image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn-model@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     [SkippableFact]
     public async Task Cfn_lint_accepts_the_endpoint_template_and_rejects_it_with_a_misspelt_property()
     {
-        await Validators.CfnLint.AssertValidAsync(images.SageMaker, Template);
+        await Validators.CfnLint.AssertValidAsync(images.SageMaker, Template, Roles);
 
         var broken = Path.Combine(Directory.CreateDirectory(images.Pack.NewOutputDirectory("broken-endpoint")).FullName, "sagemaker-endpoint.yaml");
         File.WriteAllText(broken, images.SageMaker.ReadText(Template).Replace("ProductionVariants:", "ProductionVariant:", StringComparison.Ordinal));
@@ -70,8 +73,10 @@ public sealed class SageMakerEndpointTests(PlatformImages images) : IClassFixtur
         Assert.Equal("MaxInstances", At("ScalableTarget", "MaxCapacity"));
         Assert.Equal("SageMakerVariantInvocationsPerInstance", At("ScalingPolicy", "TargetTrackingScalingPolicyConfiguration", "PredefinedMetricSpecification", "PredefinedMetricType"));
         Assert.Equal("true", At("Model", "EnableNetworkIsolation"));
-        var template = images.SageMaker.ReadText(Template);
-        Assert.Contains("s3:::${ModelStoreBucket}/${ModelStorePrefix}/*", template, StringComparison.Ordinal);
-        Assert.DoesNotContain("s3:PutObject", template, StringComparison.Ordinal);
+        // The execution role lives in the administrator's one-time stack: the endpoint stack creates no IAM at all.
+        Assert.DoesNotContain("AWS::IAM::", images.SageMaker.ReadText(Template), StringComparison.Ordinal);
+        var roles = images.SageMaker.ReadText(Roles);
+        Assert.Contains("s3:::${ModelStoreBucket}/${ModelStorePrefix}/*", roles, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3:PutObject", roles, StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,5 @@
 """A moto stand-in for CloudFormation and SageMaker (no AWS account here): creates the endpoint stack from its template
-and parameters as `aws cloudformation deploy` would, then prints what SageMaker holds as JSON: the stack status, each
+and parameters as `aws cloudformation deploy` would (after the stack of the execution roles, sagemaker-roles.yaml), then prints what SageMaker holds as JSON: the stack status, each
 endpoint with its status, endpoint configuration and model. moto creates the SageMaker and IAM resources (an endpoint
 goes straight to InService, as no container runs); it ignores EndpointName and EnableNetworkIsolation and skips the
 Application Auto Scaling resources, which the C# test therefore reads from the template.
@@ -22,6 +22,11 @@ from moto_stack import REGION, create_stack  # noqa: E402 - the shared helper li
 def main(template_path: str, parameters_json: str) -> int:
     warnings.simplefilter("ignore")
     with mock_aws():
+        # The execution roles come from their own stack (infra/aws/sagemaker-roles.yaml beside the endpoint's), which
+        # an administrator creates once; the endpoint stack only names its environment's role.
+        parameters = json.loads(parameters_json)
+        roles = {k: parameters[k] for k in ("ModelStoreBucket", "ModelStorePrefix")}
+        create_stack(str(Path(template_path).with_name("sagemaker-roles.yaml")), json.dumps(roles), "CAPABILITY_NAMED_IAM", "roles")
         stack = create_stack(template_path, parameters_json, "CAPABILITY_IAM", "endpoint-under-moto")
         sagemaker = boto3.client("sagemaker", region_name=REGION)
         endpoints = []
