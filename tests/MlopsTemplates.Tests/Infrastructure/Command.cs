@@ -44,7 +44,25 @@ public static class Command
 
         using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(5));
         var result = await command.ExecuteBufferedAsync(Encoding.UTF8, cancellation.Token);
-        return new CommandResult($"{program} {string.Join(" ", args.Select(Quote))}", result.ExitCode, result.StandardOutput, result.StandardError);
+        var commandLine = $"{program} {string.Join(" ", args.Select(Quote))}";
+        LogCost(result.RunTime, commandLine);
+        return new CommandResult(commandLine, result.ExitCode, result.StandardOutput, result.StandardError);
+    }
+
+    private static readonly Lock LogLock = new();
+
+    /// <summary>With <c>MLOPS_COMMAND_LOG=FILE</c>, each process appends its wall time and command line to FILE, so
+    /// bench/suite-costs.sh can say which tools the suite spends its time in.</summary>
+    private static void LogCost(TimeSpan runTime, string commandLine)
+    {
+        if (Environment.GetEnvironmentVariable("MLOPS_COMMAND_LOG") is { Length: > 0 } file)
+        {
+            var line = $"{runTime.TotalSeconds:F3}\t{commandLine.ReplaceLineEndings(" ")}{Environment.NewLine}";
+            lock (LogLock)
+            {
+                File.AppendAllText(file, line);
+            }
+        }
     }
 
     private static string Quote(string argument) => argument.Length > 0 && !argument.Any(char.IsWhiteSpace) ? argument : $"\"{argument}\"";
