@@ -14,9 +14,12 @@ public static class Covering
 {
     /// <summary>
     /// Valid combinations in which every pair of values of two options that some valid combination has together
-    /// appears at least once (greedy, one combination at a time: start from the first uncovered pair, then give each
-    /// other option the value that covers most uncovered pairs and still leaves a valid completion). Deterministic.
-    /// Pairs the <paramref name="alreadyRun"/> combinations cover (the golden stacks, say) are not covered again.
+    /// appears at least once. Greedy, one combination at a time, in the manner of AETG (Cohen et al., 1997): the
+    /// two options with the most uncovered pairs bound how many combinations are needed, so each of their uncovered
+    /// pairs seeds a candidate; the other options, those with the most uncovered pairs first, take the value that
+    /// covers most uncovered pairs and still leaves a valid completion; the candidate covering most pairs is kept.
+    /// Deterministic. Pairs the <paramref name="alreadyRun"/> combinations cover (the golden stacks, say) are not
+    /// covered again.
     /// </summary>
     public static IReadOnlyList<NamedCombination> Pairwise(OptionModel options, IEnumerable<NamedCombination>? alreadyRun = null)
     {
@@ -25,36 +28,52 @@ public static class Covering
         var chosen = new List<NamedCombination>();
         while (uncovered.Count > 0)
         {
-            var (i, a, j, b) = uncovered.Min;
-            var partial = new Dictionary<int, int> { [i] = a, [j] = b };
-            for (var k = 0; k < options.Options.Count; k++)
-            {
-                if (partial.ContainsKey(k))
-                {
-                    continue;
-                }
-
-                var best = Enumerable.Range(0, options.Options[k].Values.Count)
-                    .Where(v => options.Reaches(Box(options, new Dictionary<int, int>(partial) { [k] = v })))
-                    .Select(v => (Value: v, Gain: partial.Count(p => uncovered.Contains(Pair(p.Key, p.Value, k, v)))))
-                    .OrderByDescending(x => x.Gain)
-                    .First();
-                partial[k] = best.Value;
-            }
-
-            var combination = options.Options.Select((o, k) => (o.Name, Value: o.Values[partial[k]])).ToDictionary(x => x.Name, x => x.Value, StringComparer.Ordinal);
-            for (var x = 0; x < options.Options.Count; x++)
-            {
-                for (var y = x + 1; y < options.Options.Count; y++)
-                {
-                    uncovered.Remove((x, partial[x], y, partial[y]));
-                }
-            }
-
+            var hardest = uncovered.GroupBy(p => (p.Item1, p.Item3)).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First();
+            var best = hardest
+                .Select(seed => Complete(options, uncovered, seed))
+                .Select(row => (Row: row, Gain: CoveredBy(options, row).Count(uncovered.Contains)))
+                .OrderByDescending(c => c.Gain)
+                .First().Row;
+            uncovered.ExceptWith(CoveredBy(options, best));
+            var combination = options.Options.Select((o, k) => (o.Name, Value: o.Values[best[k]])).ToDictionary(x => x.Name, x => x.Value, StringComparer.Ordinal);
             chosen.Add(new NamedCombination($"pairwise-{chosen.Count + 1:D2}", combination));
         }
 
         return chosen;
+    }
+
+    /// <summary>A valid combination holding <paramref name="seed"/>, each other option (most uncovered pairs first)
+    /// taking the reachable value that covers most uncovered pairs with the values already taken.</summary>
+    private static int[] Complete(OptionModel options, IReadOnlySet<(int, int, int, int)> uncovered, (int, int, int, int) seed)
+    {
+        var (i, a, j, b) = seed;
+        var partial = new Dictionary<int, int> { [i] = a, [j] = b };
+        var order = Enumerable.Range(0, options.Options.Count)
+            .Where(k => k != i && k != j)
+            .OrderByDescending(k => uncovered.Count(p => p.Item1 == k || p.Item3 == k))
+            .ThenBy(k => k);
+        foreach (var k in order)
+        {
+            partial[k] = Enumerable.Range(0, options.Options[k].Values.Count)
+                .Where(v => options.Reaches(Box(options, new Dictionary<int, int>(partial) { [k] = v })))
+                .Select(v => (Value: v, Gain: partial.Count(p => uncovered.Contains(Pair(p.Key, p.Value, k, v)))))
+                .OrderByDescending(x => x.Gain)
+                .ThenBy(x => x.Value)
+                .First().Value;
+        }
+
+        return [.. Enumerable.Range(0, options.Options.Count).Select(k => partial[k])];
+    }
+
+    private static IEnumerable<(int, int, int, int)> CoveredBy(OptionModel options, int[] row)
+    {
+        for (var x = 0; x < options.Options.Count; x++)
+        {
+            for (var y = x + 1; y < options.Options.Count; y++)
+            {
+                yield return (x, row[x], y, row[y]);
+            }
+        }
     }
 
     /// <summary>Every pair of values (option index, value index, later option index, value index) some valid combination has.</summary>
