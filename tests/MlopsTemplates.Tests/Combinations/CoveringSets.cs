@@ -32,6 +32,9 @@ public static class CoveringSets
 
     public static TheoryData<string, string> GoldenStacks => Rows(GoldenStackSet);
 
+    /// <summary>The first golden stacks, one per cloud (<c>golden-aws</c>...), each the heaviest valid combination on its cloud.</summary>
+    public static TheoryData<string, string> CloudGoldenStacks => Rows(GoldenStackSet.Where(s => s.Name == $"golden-{s.Values["cloud"]}"));
+
     /// <summary>Both sets: the covering set, in which every valid pair of values appears.</summary>
     public static IReadOnlyList<NamedCombination> AllSet => [.. GoldenStackSet, .. PairwiseSet];
 
