@@ -22,6 +22,27 @@ public sealed class GeneratedLayoutTests(TemplatePackFixture fixture) : IClassFi
         Assert.Contains($"python: \"{python}\"", repo.ReadText("python_env.yaml"), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Why <see cref="GeneratedVariants.Tested"/> runs one Python: every run here uses Debian's 3.11, so a --python
+    /// value can only matter to those runs through the files they read. Only the interpreter pins change with it.
+    /// </summary>
+    [Fact]
+    public async Task The_python_choice_changes_only_the_interpreter_pins_and_no_file_the_package_or_its_tests_read()
+    {
+        var reference = await GeneratedVariants.GetAsync(fixture.Pack, "");
+        string[] pinned = [".github/workflows/ci.yml", ".mlops-template.json", "Dockerfile", "Makefile", "README.md", "pyproject.toml", "python_env.yaml"];
+        foreach (var python in new[] { "3.11", "3.12", "3.13" })
+        {
+            var other = await GeneratedVariants.GetAsync(fixture.Pack, $"--python {python}");
+            Assert.Equal(reference.Files, other.Files);
+            var changed = reference.Files.Where(f => reference.ReadText(f) != other.ReadText(f)).ToList();
+            Assert.True(changed.All(pinned.Contains), $"--python {python} also changes {string.Join(", ", changed.Except(pinned))}");
+            // In pyproject.toml only the interpreter lines: not the dependencies, extras or pytest settings.
+            var lines = reference.ReadText("pyproject.toml").Split('\n').Except(other.ReadText("pyproject.toml").Split('\n')).ToList();
+            Assert.All(lines, l => Assert.Matches(@"^(requires-python|target-version|python_version|python-version) = ", l));
+        }
+    }
+
     [Fact]
     public async Task Serving_none_has_no_service_and_its_image_trains()
     {
