@@ -16,11 +16,8 @@ public sealed class KubernetesManifestTests(TemplatePackFixture fixture) : IClas
     {
         var rendered = await RenderedKustomizations.GetAsync(fixture.Pack, @case);
 
-        foreach (var (kustomization, file) in rendered.RenderedFiles)
-        {
-            Assert.NotEmpty(rendered.In(kustomization));
-            await Validators.KubernetesModels.AssertValidAsync([file]);
-        }
+        Assert.All(rendered.RenderedFiles.Keys, k => Assert.NotEmpty(rendered.In(k)));
+        await Validators.KubernetesModels.AssertValidAsync(rendered.RenderedFiles.Values);
 
         // Unknown fields are errors too (kubeconform -strict): the API server would drop or refuse them.
         await Validators.KubernetesStrict.AssertValidAsync(rendered.RenderedFiles.Values);
