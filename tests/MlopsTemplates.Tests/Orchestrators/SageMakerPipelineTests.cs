@@ -1,0 +1,168 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MlopsTemplates.Tests.GeneratedProject;
+using MlopsTemplates.Tests.Infrastructure;
+
+namespace MlopsTemplates.Tests.Orchestrators;
+
+/// <summary>
+/// --orchestrator sagemaker on the covering set's row(s) that choose it: pipelines/sagemaker/pipeline.json against the
+/// published definition schema (../shared/schemas/sagemaker, for the fields it knows) and botocore's request shapes, its
+/// stages against dvc.yaml, cfn-lint of the stack holding its role and model package group, and
+/// infra/aws/pipeline-run.sh under moto, a library standing in for AWS (no real execution runs here: no jobs, no
+/// condition evaluated by SageMaker).
+/// </summary>
+public sealed class SageMakerPipelineTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
+{
+    private const string Definition = "pipelines/sagemaker/pipeline.json";
+    private const string Account = "123456789012";
+    private const string Version = "ab9ce0e14e4e";
+    private static readonly string SageMakerDigest = "sha256:" + new string('a', 64);
+    private static readonly string Digests = $"model=sha256:{new string('b', 64)},sagemaker={SageMakerDigest}";
+    private static readonly string Driver = Path.Combine(RepositoryPaths.Root, "tests", "MlopsTemplates.Tests", "Orchestrators", "sagemaker-pipeline-under-moto.py");
+    private static readonly string Schema = Path.Combine(RepositoryPaths.SharedSchemas, "sagemaker", "pipeline-definition.schema.json");
+
+    public static TheoryData<string, string> Rows => OrchestratorRows.With("sagemaker");
+
+    [SkippableTheory]
+    [MemberData(nameof(Rows))]
+    public async Task The_definition_passes_the_published_schema_where_it_knows_the_fields_and_a_broken_one_is_rejected(string name, string options)
+    {
+        var repository = await GeneratedVariants.GetAsync(fixture.Pack, options);
+        var run = await DriverAsync(repository.Root, "schema", repository.Root, Schema);
+        Assert.True(run["errors"]!.AsArray().Count == 0, $"{name}: {run["errors"]}");
+        // Exactly the fields of today's API the schema predates (botocore's shapes check them, below).
+        Assert.Equal(
+            ["Train.OutputDataConfig.CompressionType", "Evaluate.PropertyFiles", "CheckGate.GreaterThanOrEqualTo.LeftValue.Std:JsonGet",
+             "CheckGate.Equals.LeftValue.Std:JsonGet", "Register.ModelApprovalStatus", "Register.CustomerMetadataProperties",
+             "Register.Containers.ModelDataSource"],
+            run["removed"]!.AsArray().Select(n => (string)n!));
+        var broken = await DriverAsync(repository.Root, "schema", repository.Root, Schema, "broken");
+        Assert.Contains(broken["errors"]!.AsArray(), e => ((string)e!).StartsWith("Steps/2:", StringComparison.Ordinal));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Rows))]
+    public async Task Every_step_s_arguments_pass_botocore_validation_of_the_request_its_step_makes(string name, string options)
+    {
+        var repository = await GeneratedVariants.GetAsync(fixture.Pack, options);
+        var report = await DriverAsync(repository.Root, "shapes", repository.Root);
+        Assert.Equal(["Ingest", "Prepare", "Train", "Evaluate", "Register"], report.AsObject().Select(p => p.Key));
+        Assert.All(report.AsObject(), p => Assert.True(p.Value!.AsArray().Count == 0, $"{name} {p.Key}: {p.Value}"));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Rows))]
+    public async Task The_steps_run_dvc_yaml_s_stages_in_its_order_then_the_gate_registers_pending_approval(string name, string options)
+    {
+        var repository = await GeneratedVariants.GetAsync(fixture.Pack, options);
+        var definition = JsonNode.Parse(repository.ReadText(Definition))!;
+        var steps = definition["Steps"]!.AsArray();
+        var stages = steps.Where(s => (string)s!["Type"]! is "Processing" or "Training").Select(s => new OrchestratedStage(
+            ((string)s!["Name"]!).ToLowerInvariant(),
+            s["DependsOn"]?.AsArray().Select(d => ((string)d!).ToLowerInvariant()).ToList() ?? [],
+            (string)s["Type"]! == "Training"
+                // The training job runs the image's SageMaker contract, whose `train` calls train.main([]).
+                ? ["python", "-m", $"{GeneratedVariants.PackageName}.train"]
+                : s["Arguments"]!["AppSpecification"]!["ContainerEntrypoint"]!.AsArray().Select(p => (string)p!).ToList())).ToList();
+        PipelineStageAssertions.AssertSameAsDvc(repository, stages, $"SageMaker ({name})");
+        Assert.Contains("training.main([])", repository.ReadText($"src/{GeneratedVariants.PackageName}/platform_sagemaker.py"), StringComparison.Ordinal);
+        var train = steps.Single(s => (string)s!["Name"]! == "Train")!;
+        Assert.Equal("Parameters.ImageUri", (string)train["Arguments"]!["AlgorithmSpecification"]!["TrainingImage"]!["Get"]!);
+
+        var gate = steps.Last()!;
+        Assert.Equal("Condition", (string)gate["Type"]!);
+        Assert.Equal(["Evaluate"], gate["DependsOn"]!.AsArray().Select(d => (string)d!));
+        var register = Assert.Single(gate["Arguments"]!["IfSteps"]!.AsArray())!;
+        Assert.Equal("PendingManualApproval", (string)register["Arguments"]!["ModelApprovalStatus"]!);
+        Assert.Equal("churn-model", (string)register["Arguments"]!["ModelPackageGroupName"]!);
+        Assert.Equal("Fail", (string)Assert.Single(gate["Arguments"]!["ElseSteps"]!.AsArray())!["Type"]!);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Rows))]
+    public async Task The_roles_stack_with_the_pipeline_role_and_model_package_group_passes_cfn_lint(string name, string options)
+    {
+        var repository = await GeneratedVariants.GetAsync(fixture.Pack, options);
+        var template = repository.ReadText("infra/aws/sagemaker-roles.yaml");
+        Assert.Contains("AWS::SageMaker::ModelPackageGroup", template, StringComparison.Ordinal);
+        Assert.Contains("RoleName: churn-model-sagemaker-pipeline", template, StringComparison.Ordinal);
+        (await Command.RunAsync("cfn-lint", ["infra/aws/sagemaker-roles.yaml"], repository.Root)).EnsureSuccess();
+        (await Command.RunAsync("shellcheck", ["infra/aws/pipeline-run.sh"], repository.Root)).EnsureSuccess();
+        Assert.True(repository.Exists("docs/pipeline-sagemaker.md"), name);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Rows))]
+    public async Task Under_moto_standing_in_for_AWS_the_run_script_creates_then_updates_and_starts_the_pipeline(string name, string options)
+    {
+        var repository = await ScratchAsync(options);
+        var environment = new Dictionary<string, string> { ["RUNS"] = "2", ["MODEL_VERSION"] = Version, ["IMAGE_DIGESTS"] = Digests };
+        var result = await DriverAsync(repository, "run", repository, JsonSerializer.Serialize(environment));
+
+        var runs = result["runs"]!.AsArray();
+        Assert.All(runs, r => Assert.True((int)r!["exit"]! == 0, $"{name}: {r["stdout"]}\n{r["stderr"]}"));
+        Assert.Contains("created the pipeline churn-model-training", (string)runs[0]!["stdout"]!, StringComparison.Ordinal);
+        Assert.Contains("updated the pipeline churn-model-training", (string)runs[1]!["stdout"]!, StringComparison.Ordinal);
+        var pipeline = Assert.Single(result["pipelines"]!.AsArray())!;
+        Assert.Equal($"arn:aws:iam::{Account}:role/churn-model-sagemaker-pipeline", (string)pipeline["role"]!);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(Path.Combine(repository, Definition))), pipeline["definition"]));
+        var executions = pipeline["executions"]!.AsArray();
+        Assert.Equal(2, executions.Count);
+        var parameters = executions[0]!["parameters"]!;
+        Assert.Equal($"{Account}.dkr.ecr.eu-west-1.amazonaws.com/churn-model@{SageMakerDigest}", (string)parameters["ImageUri"]!);
+        Assert.Equal(Version, (string)parameters["ModelVersion"]!);
+        Assert.Equal("0.95", (string)parameters["MinRocAuc"]!);
+        Assert.StartsWith($"s3://churn-model-models/pipeline-runs/{Version}-", (string)parameters["RawDataS3Uri"]!, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string?, string?, string> BadInputs => new()
+    {
+        { "no digests", Version, null, "IMAGE_DIGESTS is not set" },
+        { "a tag for a digest", Version, "sagemaker=latest", "is not a list of VARIANT=sha256:DIGEST" },
+        { "no sagemaker digest", Version, $"model=sha256:{new string('b', 64)}", "no digest for the sagemaker image" },
+        { "no version", null, Digests, "MODEL_VERSION is not set" },
+        { "a malformed version", "latest", Digests, "is not a model version" },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(BadInputs))]
+    public async Task The_run_script_refuses_bad_input_with_exit_2_before_any_AWS_call(string what, string? version, string? digests, string message)
+    {
+        var (name, options) = ((string)Rows.First()[0], (string)Rows.First()[1]);
+        var repository = await ScratchAsync(options);
+        // A stand-in aws that records each call (there is no AWS here).
+        var bin = Directory.CreateDirectory(Path.Combine(repository, ".stand-in-bin")).FullName;
+        var log = Path.Combine(repository, "aws-calls.log");
+        var aws = Path.Combine(bin, "aws");
+        File.WriteAllText(aws, $"#!/usr/bin/env bash\nprintf '%s\\n' \"$*\" >> '{log}'\nexit 255\n");
+        File.SetUnixFileMode(aws, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var environment = new Dictionary<string, string?>
+        {
+            ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"),
+            ["MODEL_VERSION"] = version,
+            ["IMAGE_DIGESTS"] = digests,
+        };
+
+        var result = await Command.RunAsync("bash", ["infra/aws/pipeline-run.sh"], repository, environment);
+
+        Assert.True(result.ExitCode == 2, $"{name} {what}: {result}");
+        Assert.Contains(message, result.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(log), $"{what}: aws was called: {(File.Exists(log) ? File.ReadAllText(log) : "")}");
+    }
+
+    private async Task<string> ScratchAsync(string options)
+    {
+        var repository = await GeneratedVariants.CopyAsync(fixture.Pack, options);
+        var cloudEnv = Path.Combine(repository, "cloud.env");
+        File.WriteAllText(cloudEnv, File.ReadAllText(cloudEnv).Replace("\nAWS_ACCOUNT_ID=\n", $"\nAWS_ACCOUNT_ID={Account}\n", StringComparison.Ordinal));
+        return repository;
+    }
+
+    private static async Task<JsonNode> DriverAsync(string workingDirectory, params string[] arguments)
+    {
+        var result = await Command.RunAsync("python3", [Driver, .. arguments], workingDirectory);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return JsonNode.Parse(result.StandardOutput)!;
+    }
+}
