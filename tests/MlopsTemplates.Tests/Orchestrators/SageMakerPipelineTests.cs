@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MlopsTemplates.Tests.Ci;
 using MlopsTemplates.Tests.GeneratedProject;
 using MlopsTemplates.Tests.Infrastructure;
 
@@ -114,6 +115,41 @@ public sealed class SageMakerPipelineTests(TemplatePackFixture fixture) : IClass
         Assert.Equal(Version, (string)parameters["ModelVersion"]!);
         Assert.Equal("0.95", (string)parameters["MinRocAuc"]!);
         Assert.StartsWith($"s3://churn-model-models/pipeline-runs/{Version}-", (string)parameters["RawDataS3Uri"]!, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> CiSystems => new(CiScenarios.CiSystems);
+
+    [SkippableTheory]
+    [MemberData(nameof(CiSystems))]
+    public async Task Each_ci_s_deploy_dev_runs_the_pipeline_as_the_dev_deployer_before_the_endpoint_and_its_validator_accepts_it(string ci)
+    {
+        var repo = await fixture.Pack.InstantiateAsync(
+            "churn-model", ["--ci", ci, "--cloud", "aws", "--deploy", "sagemaker", "--orchestrator", "sagemaker", "--tracking", "none"]);
+        var stages = PipelineFiles.StageTexts(ci, PipelineFiles.Read(repo));
+        var dev = stages["deploy-dev"];
+        var run = dev.IndexOf("make pipeline-run MODEL_VERSION=\"$MODEL_VERSION\" IMAGE_DIGESTS=\"$IMAGE_DIGESTS\"", StringComparison.Ordinal);
+        var deploy = dev.IndexOf("make deploy ENVIRONMENT=dev", StringComparison.Ordinal);
+        Assert.True(run >= 0 && deploy > run, $"{ci}: Deploy dev does not run the pipeline before the endpoint deploy:\n{dev}");
+        // Once, with the evaluated version and pushed digests (not as a bare target without them).
+        Assert.Single(PipelineFiles.MakeTargets(dev), t => t == "pipeline-run");
+        Assert.Contains("DEPLOY_DEV", dev, StringComparison.Ordinal);
+        Assert.DoesNotContain("kubectl", dev, StringComparison.Ordinal);
+        Assert.DoesNotContain("pipeline-run", stages["deploy-production"], StringComparison.Ordinal);
+        (await Command.RunAsync("make", ["-n", "pipeline-run"], repo.Root)).EnsureSuccess();
+        await DialectValidation.AssertAcceptedAsync(fixture.Pack, ci, repo, "sagemaker-pipeline", "infra/aws/pipeline-run.sh", "infra/aws/deploy-endpoint.sh");
+
+        // The dev deployer may upsert, start and watch this pipeline and pass it its role; the production deployer may not.
+        var trust = repo.ReadText("infra/aws/ci-trust.yaml");
+        var devRole = trust[trust.IndexOf("  DeployDevRole:", StringComparison.Ordinal)..trust.IndexOf("  DeployProdRole:", StringComparison.Ordinal)];
+        var prodRole = trust[trust.IndexOf("  DeployProdRole:", StringComparison.Ordinal)..];
+        foreach (var right in new[] { "sagemaker:CreatePipeline", "sagemaker:UpdatePipeline", "sagemaker:StartPipelineExecution", "sagemaker:DescribePipelineExecution", "Role: churn-model-sagemaker-pipeline", "Pipeline: churn-model-training" })
+        {
+            Assert.Contains(right, devRole, StringComparison.Ordinal);
+            Assert.DoesNotContain(right, prodRole, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("sagemaker:CreateTrainingJob", trust, StringComparison.Ordinal);
+        (await Command.RunAsync("cfn-lint", ["infra/aws/ci-trust.yaml"], repo.Root)).EnsureSuccess();
     }
 
     public static TheoryData<string, string?, string?, string> BadInputs => new()
