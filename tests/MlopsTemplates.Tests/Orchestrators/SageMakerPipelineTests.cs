@@ -187,6 +187,46 @@ public sealed class SageMakerPipelineTests(TemplatePackFixture fixture) : IClass
         Assert.False(File.Exists(log), $"{what}: aws was called: {(File.Exists(log) ? File.ReadAllText(log) : "")}");
     }
 
+    [SkippableFact]
+    public async Task A_failed_execution_fails_the_run_with_its_reason_and_failed_steps_against_a_stand_in_aws()
+    {
+        var repository = await ScratchAsync((string)Rows.First()[1]);
+        // A stand-in aws (there is no AWS here): the pipeline exists, the execution runs once, then fails at Evaluate.
+        var bin = Directory.CreateDirectory(Path.Combine(repository, ".stand-in-bin")).FullName;
+        var log = Path.Combine(repository, "aws-calls.log");
+        var aws = Path.Combine(bin, "aws");
+        File.WriteAllText(aws, $$"""
+            #!/usr/bin/env bash
+            printf '%s\n' "$*" >> '{{log}}'
+            case "$2 $*" in
+              "start-pipeline-execution"*) echo "arn:aws:sagemaker:eu-west-1:{{Account}}:pipeline/churn-model-training/execution/e1" ;;
+              "describe-pipeline-execution"*PipelineExecutionStatus*)
+                if [ "$(grep -c PipelineExecutionStatus '{{log}}')" -lt 2 ]; then echo Executing; else echo Failed; fi ;;
+              "describe-pipeline-execution"*FailureReason*) echo "Step failure: One or multiple steps failed." ;;
+              "list-pipeline-execution-steps"*) printf 'Evaluate\tAlgorithmError: gate failed, exit code 1\n' ;;
+            esac
+            """.Replace("\r", "", StringComparison.Ordinal));
+        File.SetUnixFileMode(aws, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var environment = new Dictionary<string, string?>
+        {
+            ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"),
+            ["MODEL_VERSION"] = Version,
+            ["IMAGE_DIGESTS"] = Digests,
+            ["PIPELINE_POLL_SECONDS"] = "1",
+        };
+
+        var result = await Command.RunAsync("bash", ["infra/aws/pipeline-run.sh"], repository, environment);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("ended Failed: Step failure: One or multiple steps failed.", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("failed steps: Evaluate\tAlgorithmError: gate failed", result.StandardError, StringComparison.Ordinal);
+        var calls = File.ReadAllLines(log).Select(c => string.Join(" ", c.Split(' ').Take(2))).ToList();
+        Assert.Equal(
+            ["sagemaker describe-pipeline", "sagemaker update-pipeline", "sagemaker start-pipeline-execution", "sagemaker describe-pipeline-execution",
+             "sagemaker describe-pipeline-execution", "sagemaker describe-pipeline-execution", "sagemaker list-pipeline-execution-steps"],
+            calls);
+    }
+
     private async Task<string> ScratchAsync(string options)
     {
         var repository = await GeneratedVariants.CopyAsync(fixture.Pack, options);
