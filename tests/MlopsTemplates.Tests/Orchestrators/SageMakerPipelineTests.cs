@@ -134,6 +134,15 @@ public sealed class SageMakerPipelineTests(TemplatePackFixture fixture) : IClass
         Assert.Single(PipelineFiles.MakeTargets(dev), t => t == "pipeline-run");
         Assert.Contains("DEPLOY_DEV", dev, StringComparison.Ordinal);
         Assert.DoesNotContain("kubectl", dev, StringComparison.Ordinal);
+        // Time for the pipeline (40 minutes at most) and then the endpoint deploy.
+        Assert.Contains(ci switch
+        {
+            // The YAML dialects' stage texts are their keys and values, one a line.
+            "github" => "timeout-minutes\n75\n",
+            "gitlab" => "timeout\n75 minutes\n",
+            "jenkins" => "timeout(time: 75, unit: 'MINUTES')",
+            _ => "timeoutInMinutes: \"75\"",
+        }, dev, StringComparison.Ordinal);
         Assert.DoesNotContain("pipeline-run", stages["deploy-production"], StringComparison.Ordinal);
         (await Command.RunAsync("make", ["-n", "pipeline-run"], repo.Root)).EnsureSuccess();
         await DialectValidation.AssertAcceptedAsync(fixture.Pack, ci, repo, "sagemaker-pipeline", "infra/aws/pipeline-run.sh", "infra/aws/deploy-endpoint.sh");
