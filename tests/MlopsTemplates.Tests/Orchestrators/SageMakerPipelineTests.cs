@@ -9,9 +9,10 @@ namespace MlopsTemplates.Tests.Orchestrators;
 /// <summary>
 /// --orchestrator sagemaker on the covering set's row(s) that choose it: pipelines/sagemaker/pipeline.json against the
 /// published definition schema (../shared/schemas/sagemaker, for the fields it knows) and botocore's request shapes, its
-/// stages against dvc.yaml, cfn-lint of the stack holding its role and model package group, and
-/// infra/aws/pipeline-run.sh under moto, a library standing in for AWS (no real execution runs here: no jobs, no
-/// condition evaluated by SageMaker).
+/// stages against dvc.yaml, its steps' commands, environments and folders run here in order as SageMaker would run them in
+/// the image (then its condition on the property file), cfn-lint of the stack holding its role and model package group,
+/// infra/aws/pipeline-run.sh under moto, a library standing in for AWS, and each CI dialect's Deploy dev running it. No
+/// SageMaker runs here: no real job, upload or condition evaluation by the service.
 /// </summary>
 public sealed class SageMakerPipelineTests(TemplatePackFixture fixture) : IClassFixture<TemplatePackFixture>
 {
@@ -78,6 +79,27 @@ public sealed class SageMakerPipelineTests(TemplatePackFixture fixture) : IClass
         Assert.Equal("PendingManualApproval", (string)register["Arguments"]!["ModelApprovalStatus"]!);
         Assert.Equal("churn-model", (string)register["Arguments"]!["ModelPackageGroupName"]!);
         Assert.Equal("Fail", (string)Assert.Single(gate["Arguments"]!["ElseSteps"]!.AsArray())!["Type"]!);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Rows))]
+    public async Task The_definition_s_steps_run_here_as_SageMaker_would_run_them_and_the_condition_registers_only_the_given_version(string name, string options)
+    {
+        var repository = await GeneratedVariants.GetAsync(fixture.Pack, options);
+        var work = fixture.Pack.NewOutputDirectory("sagemaker-pipeline-local");
+        var result = await GeneratedVariants.RunPythonAsync(repository.Root, [Driver, "local", repository.Root, work, "000000000000"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var run = JsonNode.Parse(result.StandardOutput)!;
+
+        Assert.Equal(["Ingest", "Prepare", "Train", "Evaluate"], run["steps"]!.AsObject().Select(p => p.Key));
+        Assert.All(run["steps"]!.AsObject(), p => Assert.True((int)p.Value!["exit"]! == 0, $"{name} {p.Key}: {p.Value!["stderr"]}"));
+        // The evaluation report the property file reads: held-out metrics of the candidate the training step uploaded.
+        var report = run["report"]!;
+        Assert.True((double)report["roc_auc"]! >= 0.95, report.ToJsonString());
+        Assert.Matches("^[0-9a-f]{12}$", (string)report["model_version"]!);
+        // Another version than the one evaluated is refused; the evaluated one is registered.
+        Assert.Equal("""[["Refused","Fail"]]""", run["branch"]!.ToJsonString());
+        Assert.Equal("""[["Register","RegisterModel"]]""", run["branch_for_reported_version"]!.ToJsonString());
     }
 
     [SkippableTheory]

@@ -7,6 +7,13 @@
   python3 sagemaker-pipeline-under-moto.py schema REPOSITORY SCHEMA [broken]
       the definition against the published definition schema, after removing the fields the schema predates (listed in
       the output); with `broken`, a copy whose Train step has no Arguments. Prints JSON {errors, removed}.
+  PYTHON sagemaker-pipeline-under-moto.py local REPOSITORY WORK MODEL_VERSION
+      the definition's steps run here, in order, as SageMaker would run them in the image (no SageMaker): each
+      processing step's ContainerEntrypoint and Environment with /opt/ml/processing under WORK, the training step as the
+      image's `train` (platform_sagemaker, SAGEMAKER_OPT_ML under WORK), folders handed on by their pipeline expressions,
+      then the condition evaluated on the EvaluationReport property file with MinRocAuc from params.yaml and the given
+      ModelVersion. PYTHON: one with the project's dependencies and its src on PYTHONPATH. Prints JSON: each step's exit
+      code, the report, the branch taken (and the one taken for the version the report names).
   python3 sagemaker-pipeline-under-moto.py run REPOSITORY ENV_JSON
       infra/aws/pipeline-run.sh against moto, a library standing in for AWS, served over HTTP (moto's server mode) so
       that the script's own `aws` CLI calls (which validate their parameters with botocore) reach it through
@@ -116,6 +123,71 @@ def schema(repository, schema_path, broken=""):
     return 0
 
 
+def local(repository, work, model_version):
+    import shutil
+
+    definition = json.loads(Path(repository, "pipelines/sagemaker/pipeline.json").read_text())
+    params_path = str(Path(repository, "params.yaml").resolve())
+    min_roc_auc = float(subprocess.run(
+        [sys.executable, "-c", "import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))['evaluate']['min_roc_auc'])", params_path],
+        capture_output=True, text=True, check=True).stdout)
+    store = Path(work, "s3")  # what S3 would hold, by pipeline expression
+    folder = lambda get: store / get.replace("/", "_")  # noqa: E731
+    result = {"steps": {}}
+    properties = {}
+    for step in definition["Steps"]:
+        args = step["Arguments"]
+        root = Path(work, step["Name"])
+        if step["Type"] == "Processing":
+            mapped = lambda path: path.replace("/opt/ml/processing", str(root / "processing"))  # noqa: E731
+            for item in args.get("ProcessingInputs", []):
+                shutil.copytree(folder(item["S3Input"]["S3Uri"]["Get"]), mapped(item["S3Input"]["LocalPath"]))
+            env = {**os.environ, **{k: mapped(v) if v.startswith("/opt/ml") else v for k, v in args["Environment"].items()}}
+            env.update({"PARAMS_PATH": params_path, "TRACKING_DIR": str(root / "runs"), "MODEL_PATH": str(root / "models/model.joblib")})
+            command = [sys.executable if part == "python" else part for part in args["AppSpecification"]["ContainerEntrypoint"]]
+            done = subprocess.run(command, cwd=root.mkdir(parents=True, exist_ok=True) or root, env=env, capture_output=True, text=True)
+            result["steps"][step["Name"]] = {"exit": done.returncode, "stderr": done.stderr[-2000:]}
+            for item in args["ProcessingOutputConfig"]["Outputs"]:
+                shutil.copytree(mapped(item["S3Output"]["LocalPath"]), folder(item["S3Output"]["S3Uri"]["Get"]))
+            for file in step.get("PropertyFiles", []):
+                output = next(o for o in args["ProcessingOutputConfig"]["Outputs"] if o["OutputName"] == file["OutputName"])
+                path = folder(output["S3Output"]["S3Uri"]["Get"]) / file["FilePath"]
+                properties[f"Steps.{step['Name']}.PropertyFiles.{file['PropertyFileName']}"] = json.loads(path.read_text())
+        elif step["Type"] == "Training":
+            opt_ml = root / "opt" / "ml"
+            for channel in args["InputDataConfig"]:
+                source = folder(channel["DataSource"]["S3DataSource"]["S3Uri"]["Get"])
+                shutil.copytree(source, opt_ml / "input" / "data" / channel["ChannelName"])
+            env = {**os.environ, "SAGEMAKER_OPT_ML": str(opt_ml), "PARAMS_PATH": params_path}
+            package = next(p.name for p in Path(repository, "src").iterdir() if (p / "platform_sagemaker.py").exists())
+            done = subprocess.run([sys.executable, "-m", f"{package}.platform_sagemaker", "train"], cwd=root, env=env,
+                                  capture_output=True, text=True)
+            result["steps"][step["Name"]] = {"exit": done.returncode, "stderr": done.stderr[-2000:]}
+            shutil.copytree(opt_ml / "model", folder(f"Steps.{step['Name']}.ModelArtifacts.S3ModelArtifacts"))
+        elif step["Type"] == "Condition":
+            parameters = {"Parameters.MinRocAuc": min_roc_auc, "Parameters.ModelVersion": model_version}
+
+            def value(operand):
+                if "Std:JsonGet" in operand:
+                    return properties[operand["Std:JsonGet"]["PropertyFile"]["Get"]][operand["Std:JsonGet"]["Path"]]
+                return parameters[operand["Get"]]
+
+            tests = {"GreaterThanOrEqualTo": lambda a, b: a >= b, "Equals": lambda a, b: a == b}
+            def branch():
+                passed = all(tests[c["Type"]](value(c["LeftValue"]), value(c["RightValue"])) for c in args["Conditions"])
+                return [(s["Name"], s["Type"]) for s in args["IfSteps" if passed else "ElseSteps"]]
+
+            result["branch"] = branch()
+            # And as the run script would start it for the version this evaluation reported.
+            parameters["Parameters.ModelVersion"] = next(iter(properties.values()))["model_version"]
+            result["branch_for_reported_version"] = branch()
+        if step["Type"] in ("Processing", "Training") and result["steps"][step["Name"]]["exit"] != 0:
+            break
+    result["report"] = next(iter(properties.values()), None)
+    json.dump(result, sys.stdout, indent=1)
+    return 0
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -166,4 +238,4 @@ def run(repository, env_json):
 
 if __name__ == "__main__":
     command, *rest = sys.argv[1:]
-    sys.exit({"shapes": shapes, "schema": schema, "run": run}[command](*rest))
+    sys.exit({"shapes": shapes, "schema": schema, "local": local, "run": run}[command](*rest))
