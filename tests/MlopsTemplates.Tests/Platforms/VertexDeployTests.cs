@@ -40,15 +40,18 @@ public sealed class VertexDeployTests(TemplatePackFixture fixture) : IClassFixtu
             // The same version and digest to dev: the Model is reused, not uploaded again.
             new JsonObject { ["environment"] = "dev", ["env"] = env.DeepClone() },
             // A well-formed version that was never published: refused after reads only.
-            new JsonObject { ["environment"] = "dev", ["env"] = new JsonObject { ["MODEL_VERSION"] = "0123456789ab", ["IMAGE_DIGESTS"] = Digests } });
+            new JsonObject { ["environment"] = "dev", ["env"] = new JsonObject { ["MODEL_VERSION"] = "0123456789ab", ["IMAGE_DIGESTS"] = Digests } },
+            // prod again (a re-run): the deployed model is there, so it only gets all the traffic again.
+            new JsonObject { ["environment"] = "prod", ["env"] = env.DeepClone() });
         var result = await RunStandInAsync(repository, state, runs);
         var prod = result["runs"]![0]!;
         var dev = result["runs"]![1]!;
         var unpublished = result["runs"]![2]!;
+        var rerun = result["runs"]![3]!;
 
         Assert.True((int)prod["exit"]! == 0, $"prod deploy failed:\n{prod["stdout"]}\n{prod["stderr"]}");
         Assert.True((int)dev["exit"]! == 0, $"dev deploy failed:\n{dev["stdout"]}\n{dev["stderr"]}");
-        foreach (var run in new[] { prod, dev, unpublished })
+        foreach (var run in new[] { prod, dev, unpublished, rerun })
         {
             Assert.All(run["requests"]!.AsArray(), r => Assert.Null(r!["rejected"]));
         }
@@ -95,6 +98,13 @@ public sealed class VertexDeployTests(TemplatePackFixture fixture) : IClassFixtu
         Assert.Equal(1, (int)unpublished["exit"]!);
         Assert.Contains("is not in the model store", (string)unpublished["stderr"]!, StringComparison.Ordinal);
         Assert.All(unpublished["requests"]!.AsArray(), r => Assert.Equal("GET", (string)r!["method"]!));
+
+        Assert.True((int)rerun["exit"]! == 0, $"prod re-run failed:\n{rerun["stdout"]}\n{rerun["stderr"]}");
+        Assert.Empty(Requests(rerun, "POST", ":upload"));
+        Assert.Empty(Requests(rerun, "POST", ":deployModel"));
+        Assert.Empty(Requests(rerun, "POST", ":undeployModel"));
+        var patch = Assert.Single(Requests(rerun, "PATCH", "/endpoints/churn-model-prod"));
+        Assert.Contains("trafficSplit", (string)patch["body"]!, StringComparison.Ordinal);
     }
 
     public static TheoryData<string, string?, string?, int, string> BadInputs => new()
