@@ -56,7 +56,7 @@ public static class StagedTemplateWriter
 
                 var excluded = RuledOut(term, options).Where(r => r.Option != home?.Option).ToList();
                 source.RuledOut.UnionWith(excluded);
-                var staged = StagedName(copyOnly, ++index, excluded);
+                var staged = StagedName(copyOnly, ++index, excluded, options);
                 File.WriteAllBytes(Path.Combine(outputDirectory, source.Folder, staged), content);
                 source.Renames[staged] = file.OutputPath;
             }
@@ -109,7 +109,7 @@ public static class StagedTemplateWriter
                     modifiers.Add(new JsonObject
                     {
                         ["condition"] = $"{option.Name} == \"{value}\"",
-                        ["exclude"] = new JsonArray($"*~{RuledOutValue(option.Name, i)}~*"),
+                        ["exclude"] = new JsonArray($"*~{RuledOutValue(options, option.Name, i)}~*"),
                     });
                 }
             }
@@ -151,13 +151,15 @@ public static class StagedTemplateWriter
     /// <summary>
     /// The staged name of one file: a copy-only mark (<c>c</c>: nothing for the engine to replace, so it skips its
     /// per-file text processor) or <c>p</c>, a fixed-width number (so that no rename key is a substring of another: the
-    /// engine applies renames as substring replacements), then <c>~option.valueIndex</c> for every value the file rules out.
-    /// It ends in <c>~_</c>: the engine's globs do not let a trailing <c>*</c> match an empty rest of the name.
+    /// engine applies renames as substring replacements), then <c>~optionIndex.valueIndex</c> for every value the file
+    /// rules out (indexes, not names: with option names a file ruling out many values had a path too long for NuGet,
+    /// NU5123). It ends in <c>~_</c>: the engine's globs do not let a trailing <c>*</c> match an empty rest of the name.
     /// </summary>
-    private static string StagedName(bool copyOnly, int index, IEnumerable<(string Option, int Value)> ruledOut) =>
-        $"{(copyOnly ? 'c' : 'p')}{index:D5}" + string.Concat(ruledOut.Select(r => "~" + RuledOutValue(r.Option, r.Value))) + "~_";
+    private static string StagedName(bool copyOnly, int index, IEnumerable<(string Option, int Value)> ruledOut, OptionModel options) =>
+        $"{(copyOnly ? 'c' : 'p')}{index:D5}" + string.Concat(ruledOut.Select(r => "~" + RuledOutValue(options, r.Option, r.Value))) + "~_";
 
-    private static string RuledOutValue(string option, int valueIndex) => $"{option}.{valueIndex}";
+    private static string RuledOutValue(OptionModel options, string option, int valueIndex) =>
+        $"{options.Options.ToList().FindIndex(o => o.Name == option)}.{valueIndex}";
 
     private static List<(string Option, int Value)> RuledOut(IReadOnlyDictionary<string, IReadOnlySet<string>> term, OptionModel options) =>
         options.Options

@@ -43,9 +43,9 @@ public sealed class TemplateAuthorTests : IDisposable
         Assert.Equal(3, result.Variants);
         // A variant goes to the source of a default it rules out (github with aws: cloud=aws; gitlab: ci=gitlab), else of
         // its narrowest option (github with local: ci, one value of three); other values (ci: github 0, gitlab 1,
-        // none 2; cloud: local 0, aws 1) are ruled out by name.
+        // none 2; cloud: local 0, aws 1) are ruled out by option index (ci 0, cloud 1) and value index.
         Assert.Equal(
-            ["_variants/0/c00001~cloud.1~_", "_variants/1/c00002~ci.1~ci.2~_", "_variants/2/c00003~_"],
+            ["_variants/0/c00001~1.1~_", "_variants/1/c00002~0.1~0.2~_", "_variants/2/c00003~_"],
             sandbox.StagedFilesFor("ci.yml"));
         Assert.Equal(["(ci == \"github\")", "(cloud == \"aws\")", "(ci == \"gitlab\")"], sandbox.StagedManifest()["sources"]!.AsArray().Select(s => (string?)s!["condition"]));
     }
@@ -64,7 +64,7 @@ public sealed class TemplateAuthorTests : IDisposable
         Assert.Equal(
             ["cloud == \"aws\"", "ci == \"gitlab\" ci == \"none\"", "cloud == \"local\" cloud == \"aws\"", "cloud == \"local\" cloud == \"aws\""],
             sources.Select(s => string.Join(" ", s!["modifiers"]!.AsArray().Select(m => (string?)m!["condition"]))));
-        Assert.Equal("*~cloud.1~*", (string?)sources[0]!["modifiers"]![0]!["exclude"]![0]);
+        Assert.Equal("*~1.1~*", (string?)sources[0]!["modifiers"]![0]!["exclude"]![0]);
     }
 
     [Fact]

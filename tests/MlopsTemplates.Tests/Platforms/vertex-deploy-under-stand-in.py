@@ -17,22 +17,13 @@ code, stdout, stderr and requests (method, path, body), and the final endpoints 
 
 from __future__ import annotations
 
-import http.server
 import json
-import os
 import re
-import subprocess
 import sys
 import tempfile
-import threading
 import urllib.parse
 
-SDK = "/usr/lib/google-cloud-sdk"
-sys.path[:0] = [f"{SDK}/lib", f"{SDK}/lib/third_party"]
-
-from apitools.base.py import encoding  # noqa: E402
-from apitools.base.protorpclite import messages as protorpc  # noqa: E402
-from googlecloudsdk.generated_clients.apis.aiplatform.v1 import aiplatform_v1_messages as m  # noqa: E402
+from vertex_stand_in import Handler, encoding, m, run_script, serve, strict  # noqa: E402
 
 repository, state_file, runs_file = sys.argv[1:4]
 with open(state_file) as f:
@@ -53,25 +44,6 @@ objects = set(state["objects"])
 operations: dict[str, dict] = {}
 requests: list[dict] = []
 next_id = [9000]
-
-
-def strict(cls, body: str):
-    """The body as a message of cls; an unknown field anywhere is an error, as the real API answers 400."""
-    message = encoding.JsonToMessage(cls, body or "{}")
-
-    def walk(msg, path):
-        unknown = msg.all_unrecognized_fields()
-        if unknown:
-            raise ValueError(f"{cls.__name__}: unknown field(s) {unknown} at {path or 'top'}")
-        for field in msg.all_fields():
-            if isinstance(field, protorpc.MessageField):
-                value = msg.get_assigned_value(field.name)
-                for i, item in enumerate(value if field.repeated else [value] if value is not None else []):
-                    if isinstance(item, protorpc.Message):
-                        walk(item, f"{path}.{field.name}[{i}]")
-
-    walk(message, "")
-    return message
 
 
 def model_message(mid):
@@ -118,36 +90,11 @@ def operation(resource, response_type, response):
     return {"name": name, "done": False}
 
 
-class StandIn(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def answer(self, status, payload):
-        body = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def error(self, status, message):
-        self.answer(status, {"error": {"code": status, "message": message, "status": "FAILED_PRECONDITION"}})
-
-    def handle_any(self, method):
-        url = urllib.parse.urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        requests.append({"method": method, "path": url.path, "query": url.query, "body": body})
-        try:
-            self.route(method, url, body)
-        except ValueError as error:
-            requests[-1]["rejected"] = str(error)
-            self.error(400, str(error))
+class StandIn(Handler):
+    requests = requests
 
     def route(self, method, url, body):
         path = urllib.parse.unquote(url.path)
-        if self.headers.get("Authorization") != "Bearer stand-in-token":
-            return self.error(401, "no bearer token")
         match = re.fullmatch(r"/storage/v1/b/([^/]+)/o/(.+)", path)
         if match and method == "GET":
             name = f"{match[1]}/{match[2]}"
@@ -224,47 +171,16 @@ class StandIn(http.server.BaseHTTPRequestHandler):
             return self.answer(200, encoding.MessageToPyValue(endpoint_message(eid)))
         return self.error(404, f"no such method: {method} {path}")
 
-    def do_GET(self):
-        self.handle_any("GET")
 
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PATCH(self):
-        self.handle_any("PATCH")
-
-
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-threading.Thread(target=server.serve_forever, daemon=True).start()
-base = f"http://127.0.0.1:{server.server_address[1]}"
+server, base = serve(StandIn)
 results = []
 with tempfile.TemporaryDirectory() as config:
-    token = os.path.join(config, "token")
-    with open(token, "w") as f:
-        f.write("stand-in-token")
     for run in runs:
         first = len(requests)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDSDK_")}
-        env.update(
-            CLOUDSDK_CONFIG=os.path.join(config, "gcloud"),
-            CLOUDSDK_AUTH_ACCESS_TOKEN_FILE=token,
-            CLOUDSDK_CORE_DISABLE_PROMPTS="1",
-            CLOUDSDK_API_ENDPOINT_OVERRIDES_AIPLATFORM=f"{base}/",
-            CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE=f"{base}/storage/v1/",
-            CLOUDSDK_STORAGE_USE_GRPC_IF_AVAILABLE="false",
-        )
-        for key, value in run.get("env", {}).items():
-            if value is None:
-                env.pop(key, None)
-            else:
-                env[key] = value
-        done = subprocess.run(
-            ["bash", "infra/gcp/deploy-endpoint.sh", run["environment"]],
-            cwd=repository, env=env, capture_output=True, text=True, timeout=300,
-        )
-        results.append(
-            {"exit": done.returncode, "stdout": done.stdout, "stderr": done.stderr, "requests": requests[first:]}
-        )
+        storage = dict(CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE=f"{base}/storage/v1/", CLOUDSDK_STORAGE_USE_GRPC_IF_AVAILABLE="false")
+        argv = ["bash", "infra/gcp/deploy-endpoint.sh", run["environment"]]
+        result = run_script(argv, repository, config, base, storage, run.get("env", {}))
+        results.append(dict(result, requests=requests[first:]))
 server.shutdown()
 print(json.dumps({
     "runs": results,
