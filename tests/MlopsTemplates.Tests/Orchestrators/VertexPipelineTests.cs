@@ -164,6 +164,50 @@ public sealed class VertexPipelineTests(TemplatePackFixture fixture) : IClassFix
         Assert.Empty(empty["requests"]!.AsArray());
     }
 
+    [SkippableFact]
+    public async Task The_trust_setup_creates_the_runner_and_lets_ci_submit_jobs_act_as_it_only_with_real_gcloud_commands()
+    {
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, "--cloud gcp --orchestrator vertex --ci github");
+        var root = Ci.TrustSetup.ScratchCopy(repo, "github", "gcp");
+        var first = await Ci.TrustSetup.RunAsync(root, "gcp", kubernetes: false);
+        var again = await Ci.TrustSetup.RunAsync(root, "gcp", kubernetes: false, everythingExists: true);
+        Assert.True(first.Result.ExitCode == 0, first.ToString());
+        Assert.True(again.Result.ExitCode == 0, again.ToString());
+        foreach (var call in again.Calls.Where(c => c[0] == "gcloud"))
+        {
+            var path = Ci.TrustTests.GcloudCommand(call);
+            var known = await Ci.TrustTests.GcloudFlagsAsync(path);
+            var unknown = call.Skip(path.Count + 1).Where(a => a.StartsWith("--", StringComparison.Ordinal)).Select(a => a.Split('=')[0]).Where(f => !known.Contains(f)).ToList();
+            Assert.True(unknown.Count == 0, $"gcloud {string.Join(" ", path)} has no {string.Join(", ", unknown)} (in: {string.Join(" ", call)})");
+        }
+
+        var project = Ci.TrustSetup.FilledCloud("gcp")["GCP_PROJECT_ID"];
+        var runner = $"churn-model-pipeline@{project}.iam.gserviceaccount.com";
+        var main = $"serviceAccount:churn-model-ci-main@{project}.iam.gserviceaccount.com";
+        Assert.Contains(first.CallsOf("gcloud", "iam", "service-accounts", "create"), c => c[4] == "churn-model-pipeline");
+        // The roles: exactly the submit calls for CI, the pipeline's own calls for the runner; no predefined Vertex AI role.
+        var roles = first.CallsOf("gcloud", "iam", "roles", "create").ToDictionary(c => c[4], c => Ci.TrustRun.Flag(c, "--permissions")!.Split(',').Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(["aiplatform.metadataStores.get", "aiplatform.pipelineJobs.create", "aiplatform.pipelineJobs.get"], roles["churn_model_pipeline_submitter"]);
+        Assert.DoesNotContain(roles["churn_model_pipeline_runner"], p => p.StartsWith("aiplatform.pipelineJobs", StringComparison.Ordinal) || p.StartsWith("iam.", StringComparison.Ordinal));
+        var grants = first.CallsOf("gcloud", "projects", "add-iam-policy-binding").Select(c => (Member: Ci.TrustRun.Flag(c, "--member")!, Role: Ci.TrustRun.Flag(c, "--role")!)).ToList();
+        Assert.Contains((main, $"projects/{project}/roles/churn_model_pipeline_submitter"), grants);
+        Assert.Contains(($"serviceAccount:{runner}", $"projects/{project}/roles/churn_model_pipeline_runner"), grants);
+        Assert.DoesNotContain(grants, g => g.Role.StartsWith("roles/aiplatform", StringComparison.Ordinal) || g.Role == "roles/iam.serviceAccountUser");
+        // actAs on the runner only: one serviceAccountUser binding, on that account, for CI's main identity.
+        var actAs = first.CallsOf("gcloud", "iam", "service-accounts", "add-iam-policy-binding").Where(c => Ci.TrustRun.Flag(c, "--role") == "roles/iam.serviceAccountUser").ToList();
+        var binding = Assert.Single(actAs);
+        Assert.Equal(runner, binding[4]);
+        Assert.Equal(main, Ci.TrustRun.Flag(binding, "--member"));
+        // The runner writes the model store's bucket but not the prod alias.
+        var store = first.CallsOf("gcloud", "storage", "buckets", "add-iam-policy-binding").Where(c => Ci.TrustRun.Flag(c, "--member") == $"serviceAccount:{runner}").ToList();
+        var write = Assert.Single(store);
+        Assert.Equal("roles/storage.objectUser", Ci.TrustRun.Flag(write, "--role"));
+        Assert.Contains("aliases/prod'", Ci.TrustRun.Flag(write, "--condition"), StringComparison.Ordinal);
+        var agent = $"serviceAccount:service-{Ci.TrustSetup.GcpProjectNumber}@gcp-sa-aiplatform.iam.gserviceaccount.com";
+        Assert.Contains(first.CallsOf("gcloud", "artifacts", "repositories", "add-iam-policy-binding"),
+            c => Ci.TrustRun.Flag(c, "--member") == agent && Ci.TrustRun.Flag(c, "--role") == "roles/artifactregistry.reader");
+    }
+
     private static IEnumerable<string> Strings(IEnumerable<YamlNode> nodes) => nodes.Select(n => ((YamlScalarNode)n).Value!);
 
     private static async Task<JsonNode> RunStandInAsync(string repository, JsonArray runs)
