@@ -167,7 +167,7 @@ public sealed class VertexPipelineTests(TemplatePackFixture fixture) : IClassFix
     [SkippableFact]
     public async Task The_trust_setup_creates_the_runner_and_lets_ci_submit_jobs_act_as_it_only_with_real_gcloud_commands()
     {
-        var repo = await GeneratedVariants.GetAsync(fixture.Pack, "--cloud gcp --orchestrator vertex --ci github");
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, "--cloud gcp --orchestrator vertex --ci github --deploy vertex");
         var root = Ci.TrustSetup.ScratchCopy(repo, "github", "gcp");
         var first = await Ci.TrustSetup.RunAsync(root, "gcp", kubernetes: false);
         var again = await Ci.TrustSetup.RunAsync(root, "gcp", kubernetes: false, everythingExists: true);
