@@ -21,41 +21,7 @@ public sealed class SageMakerDeployStageTests(TemplatePackFixture fixture) : ICl
     public async Task Each_ci_deploys_the_endpoint_to_dev_then_production_with_the_evaluated_version_and_pushed_digest(CiScenario scenario)
     {
         var repo = await CiScenarios.GenerateAsync(fixture.Pack, scenario);
-        var pipeline = PipelineFiles.Read(repo);
-
-        string[] expected =
-        [
-            "install", "lint", "install", "test", "install", "data", "train", "evaluate", "publish", "docker-build", "docker-push",
-            "install", "deploy", "promote", "install", "deploy", "promote",
-        ];
-        var targets = PipelineFiles.MakeTargets(pipeline);
-        Assert.True(expected.SequenceEqual(targets), $"{scenario} runs make {string.Join(", ", targets)}");
-
-        var stages = PipelineFiles.StageTexts(scenario.Ci, pipeline);
-        foreach (var (id, environment) in new[] { ("deploy-dev", "dev"), ("deploy-production", "prod") })
-        {
-            var stage = stages[id];
-            var deploy = stage.IndexOf($"make deploy ENVIRONMENT={environment} MODEL_VERSION=\"$MODEL_VERSION\" IMAGE_DIGESTS=\"$IMAGE_DIGESTS\"", StringComparison.Ordinal);
-            var promote = stage.IndexOf($"make promote ALIAS={environment} MODEL_VERSION=\"$MODEL_VERSION\"", StringComparison.Ordinal);
-            Assert.True(deploy >= 0 && promote > deploy, $"{scenario}: {id} does not deploy the endpoint, then move the alias:\n{stage}");
-            Assert.DoesNotContain("kubectl", stage, StringComparison.Ordinal);
-            Assert.DoesNotContain("update-kubeconfig", stage, StringComparison.Ordinal);
-            Assert.DoesNotContain("CLUSTER_NAME", stage, StringComparison.Ordinal);
-            Assert.Contains($"DEPLOY_{environment.ToUpperInvariant()}", stage, StringComparison.Ordinal);
-        }
-
-        // The production approval, as each dialect gates it.
-        var gate = scenario.Ci switch
-        {
-            "github" => "required_reviewers",
-            "gitlab" => "manual",
-            "jenkins" => "submitter 'churn-model-approvers'",
-            _ => "no Approvals check",
-        };
-        Assert.Contains(gate, stages["deploy-production"], StringComparison.Ordinal);
-        Assert.DoesNotContain(gate, stages["deploy-dev"], StringComparison.Ordinal);
-        Assert.DoesNotContain("kubectl", PipelineFiles.WithoutComments(pipeline), StringComparison.Ordinal);
-        Assert.True(repo.Exists("infra/aws/deploy-endpoint.sh") && repo.IsExecutable("infra/aws/deploy-endpoint.sh"), "no executable deploy script");
+        ManagedEndpointStages.AssertDeployThenPromote(scenario, repo, "infra/aws/deploy-endpoint.sh");
     }
 
     [SkippableTheory]

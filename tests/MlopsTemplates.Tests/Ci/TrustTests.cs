@@ -322,14 +322,21 @@ public sealed partial class TrustTests(TemplatePackFixture fixture) : IClassFixt
     private static List<string> Actions(JsonNode role) =>
         Statements(role).Where(s => (string?)s["Effect"] == "Allow").SelectMany(ActionsOf).Distinct().ToList();
 
-    /// <summary>The command words of a gcloud call: the longest prefix that is a group or command of the installed CLI's surface.</summary>
-    private static List<string> GcloudCommand(IReadOnlyList<string> call)
+    /// <summary>The command words of a gcloud call (a release track first, if any): the longest prefix that is a group or command of the installed CLI's surface.</summary>
+    internal static List<string> GcloudCommand(IReadOnlyList<string> call)
     {
         var surface = GcloudSurface();
         var path = new List<string>();
         var dir = surface;
-        foreach (var word in call.Skip(1).TakeWhile(w => !w.StartsWith('-')))
+        foreach (var (word, i) in call.Skip(1).TakeWhile(w => !w.StartsWith('-')).Select((w, i) => (w, i)))
         {
+            // A release track (gcloud beta services identity create) is no folder of the surface: its commands are.
+            if (i == 0 && word is "alpha" or "beta")
+            {
+                path.Add(word);
+                continue;
+            }
+
             var name = word.Replace('-', '_');
             if (File.Exists(Path.Combine(dir, name + ".py")) || File.Exists(Path.Combine(dir, name + ".yaml")))
             {
@@ -359,7 +366,7 @@ public sealed partial class TrustTests(TemplatePackFixture fixture) : IClassFixt
     }
 
     /// <summary>The flags <c>gcloud COMMAND --help</c> lists (offline), once per command per test run.</summary>
-    private static Task<HashSet<string>> GcloudFlagsAsync(IReadOnlyList<string> path) =>
+    internal static Task<HashSet<string>> GcloudFlagsAsync(IReadOnlyList<string> path) =>
         GcloudFlags.GetOrAdd(string.Join(" ", path), _ => new(async () =>
         {
             var help = await Command.RunAsync("gcloud", [.. path, "--help"], environment: new Dictionary<string, string?> { ["PAGER"] = "cat", ["CLOUDSDK_CORE_DISABLE_PROMPTS"] = "1" });
