@@ -58,7 +58,7 @@ public sealed class BuildOnceTests(TemplatePackFixture fixture) : IClassFixture<
     [InlineData("--deploy kserve --prepare spark --data none", "model spark")]
     public async Task Every_image_the_overlay_runs_is_built_pushed_and_pinned_to_its_pushed_digest(string options, string variants)
     {
-        var repo = await fixture.Pack.InstantiateAsync("churn-model", options.Split(' '));
+        var repo = await fixture.Pack.GenerateAsync("churn-model", options.Split(' '));
         var bin = Directory.CreateTempSubdirectory("fake-docker-").FullName;
         File.WriteAllText(Path.Combine(bin, "docker"), FakeDocker.ReplaceLineEndings("\n") + "\n");
         File.SetUnixFileMode(Path.Combine(bin, "docker"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

@@ -58,5 +58,5 @@ public static class CiScenarios
 
     /// <summary>Generates each scenario once per test run, however many tests read it.</summary>
     public static Task<GeneratedRepository> GenerateAsync(TemplatePack pack, CiScenario scenario) =>
-        Generated.GetOrAdd(scenario.ToString(), _ => new(() => pack.InstantiateAsync("churn-model", scenario.Arguments))).Value;
+        Generated.GetOrAdd(scenario.ToString(), _ => new(() => pack.GenerateAsync("churn-model", scenario.Arguments))).Value;
 }

@@ -18,7 +18,7 @@ public sealed class WebUiStageTests(TemplatePackFixture fixture) : IClassFixture
     public async Task The_web_ui_stage_runs_the_ui_targets_on_node_exactly_with_ui_react(string ci)
     {
         var scenario = CiScenarios.Covering.First(s => s.Ci == ci && s.Serving != "none");
-        var withUi = await fixture.Pack.InstantiateAsync("churn-model", [.. scenario.Arguments, "--ui", "react"]);
+        var withUi = await fixture.Pack.GenerateAsync("churn-model", [.. scenario.Arguments, "--ui", "react"]);
         var without = await CiScenarios.GenerateAsync(fixture.Pack, scenario);
 
         await DialectValidation.AssertAcceptedAsync(fixture.Pack, ci, withUi, "web-ui");

@@ -20,7 +20,7 @@ public sealed partial class CloudSettingsTests(TemplatePackFixture fixture) : IC
     public static TheoryData<string> Clouds => new("local", "aws", "azure", "gcp");
 
     private Task<GeneratedRepository> Full(string cloud, string ci = "github") =>
-        fixture.Pack.InstantiateAsync("churn-model", "--cloud", cloud, "--ci", ci, "--deploy", "kubernetes", "--tracking", "mlflow", "--data", "dvc");
+        fixture.Pack.GenerateAsync("churn-model", "--cloud", cloud, "--ci", ci, "--deploy", "kubernetes", "--tracking", "mlflow", "--data", "dvc");
 
     [Theory]
     [MemberData(nameof(Clouds))]

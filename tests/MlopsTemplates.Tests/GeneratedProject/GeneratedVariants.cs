@@ -44,7 +44,7 @@ public static class GeneratedVariants
     public static Task<GeneratedRepository> GetAsync(TemplatePack pack, string options) =>
         Repositories.GetOrAdd(
             options,
-            key => new Lazy<Task<GeneratedRepository>>(() => pack.InstantiateAsync(ProjectName, Split(key)))).Value;
+            key => new Lazy<Task<GeneratedRepository>>(() => pack.GenerateAsync(ProjectName, Split(key)))).Value;
 
     /// <summary>A private copy of a variant, for tests that run steps writing data, models or reports.</summary>
     public static async Task<string> CopyAsync(TemplatePack pack, string options)

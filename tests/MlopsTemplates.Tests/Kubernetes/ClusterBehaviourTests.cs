@@ -259,7 +259,7 @@ public sealed class ClusterBehaviourTests(TemplatePackFixture fixture) : IClassF
     [InlineData("local", "minikube addons enable metrics-server")]
     public async Task The_guide_says_what_to_create_once_per_cloud(string cloud, string expected)
     {
-        var repo = await fixture.Pack.InstantiateAsync("churn-model", "--cloud", cloud);
+        var repo = await fixture.Pack.GenerateAsync("churn-model", "--cloud", cloud);
         var guide = repo.ReadText("docs/kubernetes.md");
 
         Assert.Contains("## Once per cluster", guide, StringComparison.Ordinal);

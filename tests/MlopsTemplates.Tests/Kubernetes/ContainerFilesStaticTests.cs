@@ -18,7 +18,7 @@ public sealed partial class ContainerFilesStaticTests(TemplatePackFixture fixtur
     [MemberData(nameof(PythonVersions))]
     public async Task Static_dockerfile_builds_on_an_exact_base_tag_of_its_python_with_cached_pinned_installs(string python)
     {
-        var repo = await fixture.Pack.InstantiateAsync("churn-model", "--python", python, "--serving", "flask");
+        var repo = await fixture.Pack.GenerateAsync("churn-model", "--python", python, "--serving", "flask");
         var dockerfile = repo.ReadText("Dockerfile");
 
         await Validators.Dockerfile.AssertValidAsync(repo, "Dockerfile");
@@ -46,7 +46,7 @@ public sealed partial class ContainerFilesStaticTests(TemplatePackFixture fixtur
     [InlineData("fastapi")]
     public async Task Static_the_server_command_opens_no_control_socket_under_the_read_only_root(string serving)
     {
-        var repo = await fixture.Pack.InstantiateAsync("churn-model", "--serving", serving);
+        var repo = await fixture.Pack.GenerateAsync("churn-model", "--serving", serving);
 
         var dockerfile = repo.ReadText("Dockerfile");
         var command = Regex.Match(dockerfile, "^CMD (.+)$", RegexOptions.Multiline).Groups[1].Value;
@@ -71,7 +71,7 @@ public sealed partial class ContainerFilesStaticTests(TemplatePackFixture fixtur
     [InlineData("--cloud", "gcp", "--serving", "none")]
     public async Task Static_compose_starts_from_a_fresh_clone_on_docker_engine(params string[] options)
     {
-        var repo = await fixture.Pack.InstantiateAsync("churn-model", options);
+        var repo = await fixture.Pack.GenerateAsync("churn-model", options);
         await Validators.ComposeGo.AssertValidAsync(repo, "compose.yaml");
         var stream = new YamlStream();
         stream.Load(new StringReader(repo.ReadText("compose.yaml")));
@@ -112,7 +112,7 @@ public sealed partial class ContainerFilesStaticTests(TemplatePackFixture fixtur
     [SkippableFact]
     public async Task Static_compose_kubernetes_and_the_mlflow_image_run_the_same_mlflow_release()
     {
-        var repo = await fixture.Pack.InstantiateAsync("churn-model", "--cloud", "local", "--tracking", "mlflow");
+        var repo = await fixture.Pack.GenerateAsync("churn-model", "--cloud", "local", "--tracking", "mlflow");
 
         await Validators.Dockerfile.AssertValidAsync(repo, "docker/mlflow.Dockerfile");
         var image = repo.ReadText("docker/mlflow.Dockerfile");

@@ -24,7 +24,7 @@ public sealed class DeployScriptTests(TemplatePackFixture fixture) : IClassFixtu
 
     private async Task<(GeneratedRepository Repository, string Bin)> GenerateAsync(params string[] options)
     {
-        var repo = await fixture.Pack.InstantiateAsync("churn-model", options);
+        var repo = await fixture.Pack.GenerateAsync("churn-model", options);
         var bin = Directory.CreateTempSubdirectory("fake-kubectl-").FullName;
         File.WriteAllText(Path.Combine(bin, "kubectl"), FakeKubectl.ReplaceLineEndings("\n") + "\n");
         File.SetUnixFileMode(Path.Combine(bin, "kubectl"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -184,7 +184,7 @@ public sealed class DeployScriptTests(TemplatePackFixture fixture) : IClassFixtu
     [InlineData("gcp", "MODEL_STORE_URI: gs://churn-model-models/models")]
     public async Task Render_gives_every_pod_the_model_store_of_cloud_env(string cloud, string expected)
     {
-        var repo = await fixture.Pack.InstantiateAsync("churn-model", "--cloud", cloud);
+        var repo = await fixture.Pack.GenerateAsync("churn-model", "--cloud", cloud);
         var copy = CloudEnv.CopyWithSettings(repo, CloudEnv.FilledIn(cloud));
 
         var write = await Command.RunAsync("bash", ["k8s/deploy.sh", "render", "dev"], copy, Image);

@@ -259,7 +259,7 @@ public sealed class KubernetesManifestTests(TemplatePackFixture fixture) : IClas
     [Fact]
     public async Task Deploy_none_generates_no_kubernetes_files()
     {
-        var repository = await fixture.Pack.InstantiateAsync("churn-model", "--deploy", "none");
+        var repository = await fixture.Pack.GenerateAsync("churn-model", "--deploy", "none");
 
         Assert.DoesNotContain(repository.Files, f => f.StartsWith("k8s/", StringComparison.Ordinal));
         Assert.False(repository.Exists("docs/kubernetes.md"));
@@ -268,7 +268,7 @@ public sealed class KubernetesManifestTests(TemplatePackFixture fixture) : IClas
     [Fact]
     public async Task Kubernetes_guide_documents_local_trial_ci_and_every_identity_setting()
     {
-        var repository = await fixture.Pack.InstantiateAsync("churn-model", "--cloud", "gcp");
+        var repository = await fixture.Pack.GenerateAsync("churn-model", "--cloud", "gcp");
         var guide = repository.ReadText("docs/kubernetes.md");
 
         Assert.Contains("kubectl apply -k k8s/overlays/dev", guide, StringComparison.Ordinal);

@@ -36,7 +36,7 @@ public sealed class RenderedKustomizations
 
     private static async Task<RenderedKustomizations> RenderAsync(TemplatePack pack, KubernetesCase @case)
     {
-        var repository = await pack.InstantiateAsync(@case.Name, @case.Options);
+        var repository = await pack.GenerateAsync(@case.Name, @case.Options);
         var files = new Dictionary<string, string>();
         var objects = new List<KubeObject>();
         foreach (var kustomization in Kustomizations)

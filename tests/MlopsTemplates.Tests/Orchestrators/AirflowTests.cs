@@ -228,7 +228,7 @@ public sealed class AirflowTests(TemplatePackFixture fixture) : IClassFixture<Te
 
         private static async Task<AirflowRendering> RenderAsync(TemplatePack pack, string options)
         {
-            var repository = await pack.InstantiateAsync(ArgoRendering.ProjectName, Combinations.CoveringSets.Arguments(options));
+            var repository = await pack.GenerateAsync(ArgoRendering.ProjectName, Combinations.CoveringSets.Arguments(options));
             var dev = KubeObject.Parse("k8s/overlays/dev", await Validators.RenderKustomizationAsync(repository.PathOf("k8s/overlays/dev")));
             var prod = KubeObject.Parse("k8s/overlays/prod", await Validators.RenderKustomizationAsync(repository.PathOf("k8s/overlays/prod")));
             var bootstrap = KubeObject.Parse("k8s/bootstrap", await Validators.RenderKustomizationAsync(repository.PathOf("k8s/bootstrap")));

@@ -60,7 +60,7 @@ public sealed class ArgoRendering
 
     private static async Task<ArgoRendering> RenderAsync(TemplatePack pack, string options)
     {
-        var repository = await pack.InstantiateAsync(ProjectName, Combinations.CoveringSets.Arguments(options));
+        var repository = await pack.GenerateAsync(ProjectName, Combinations.CoveringSets.Arguments(options));
         var dev = await Validators.RenderKustomizationAsync(repository.PathOf("k8s/overlays/dev"));
         var devFile = repository.PathOf("rendered-dev.yaml");
         await File.WriteAllTextAsync(devFile, dev);

@@ -26,7 +26,7 @@ public sealed class OrchestratorCiTests(TemplatePackFixture fixture) : IClassFix
     [MemberData(nameof(Rows))]
     public async Task The_test_stage_runs_the_orchestrators_check_after_the_tests_and_the_dialects_validator_accepts_it(string ci, string orchestrator, string cloud, string target)
     {
-        var repo = await fixture.Pack.InstantiateAsync("churn-model", ["--ci", ci, "--deploy", "kubernetes", "--orchestrator", orchestrator, "--cloud", cloud]);
+        var repo = await fixture.Pack.GenerateAsync("churn-model", ["--ci", ci, "--deploy", "kubernetes", "--orchestrator", orchestrator, "--cloud", cloud]);
         var pipeline = PipelineFiles.Read(repo);
 
         var test = PipelineFiles.MakeTargets(PipelineFiles.StageTexts(ci, pipeline)["test"]);
@@ -48,7 +48,7 @@ public sealed class OrchestratorCiTests(TemplatePackFixture fixture) : IClassFix
     [MemberData(nameof(ArgoRunRows))]
     public async Task With_argo_a_person_starts_an_Argo_run_as_the_dev_deployer_whose_Workflow_passes_the_Argo_validators_no_Argo_runs_here(string ci, string cloud)
     {
-        var repo = await fixture.Pack.InstantiateAsync("churn-model", ["--ci", ci, "--deploy", "kubernetes", "--orchestrator", "argo", "--cloud", cloud]);
+        var repo = await fixture.Pack.GenerateAsync("churn-model", ["--ci", ci, "--deploy", "kubernetes", "--orchestrator", "argo", "--cloud", cloud]);
         var text = repo.ReadText(ci == "github" ? ".github/workflows/argo-run.yml" : PipelineFiles.PathFor(ci));
         var run = ArgoRunJob(ci, text);
 
@@ -101,7 +101,7 @@ public sealed class OrchestratorCiTests(TemplatePackFixture fixture) : IClassFix
         }
 
         // Without --orchestrator argo there is no run to start.
-        var none = await fixture.Pack.InstantiateAsync("churn-model", ["--ci", ci, "--deploy", "kubernetes", "--orchestrator", "none", "--cloud", cloud]);
+        var none = await fixture.Pack.GenerateAsync("churn-model", ["--ci", ci, "--deploy", "kubernetes", "--orchestrator", "none", "--cloud", cloud]);
         Assert.DoesNotContain("argo", PipelineFiles.Read(none), StringComparison.OrdinalIgnoreCase);
         Assert.False(none.Exists(".github/workflows/argo-run.yml") || none.Exists("k8s/bootstrap/deployer-argo.yaml"));
     }
@@ -112,7 +112,7 @@ public sealed class OrchestratorCiTests(TemplatePackFixture fixture) : IClassFix
     [InlineData("Error", 1)]
     public async Task The_Argo_run_polls_the_Workflow_it_created_and_fails_unless_it_succeeds_against_a_stand_in_kubectl(string end, int exitCode)
     {
-        var repo = await fixture.Pack.InstantiateAsync("churn-model", ["--ci", "gitlab", "--deploy", "kubernetes", "--orchestrator", "argo", "--cloud", "gcp"]);
+        var repo = await fixture.Pack.GenerateAsync("churn-model", ["--ci", "gitlab", "--deploy", "kubernetes", "--orchestrator", "argo", "--cloud", "gcp"]);
         var script = RunScript(ArgoRunJob("gitlab", PipelineFiles.Read(repo)));
         var bin = Directory.CreateTempSubdirectory("argo-run-bin").FullName;
         var calls = Path.Combine(bin, "calls");

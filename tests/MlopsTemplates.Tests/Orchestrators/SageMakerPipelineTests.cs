@@ -145,7 +145,7 @@ public sealed class SageMakerPipelineTests(TemplatePackFixture fixture) : IClass
     [MemberData(nameof(CiSystems))]
     public async Task Each_ci_s_deploy_dev_runs_the_pipeline_as_the_dev_deployer_before_the_endpoint_and_its_validator_accepts_it(string ci)
     {
-        var repo = await fixture.Pack.InstantiateAsync(
+        var repo = await fixture.Pack.GenerateAsync(
             "churn-model", ["--ci", ci, "--cloud", "aws", "--deploy", "sagemaker", "--orchestrator", "sagemaker", "--tracking", "none"]);
         var stages = PipelineFiles.StageTexts(ci, PipelineFiles.Read(repo));
         var dev = stages["deploy-dev"];
