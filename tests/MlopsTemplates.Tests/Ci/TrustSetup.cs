@@ -141,8 +141,9 @@ public static class TrustSetup
             foreach (var (name, script) in StandIns)
             {
                 var path = Path.Combine(bin, name);
-                // One write per call: the two ends of a pipeline (kubectl create ... | kubectl apply -f -) log at once.
-                File.WriteAllText(path, $"#!/usr/bin/env bash\nprintf '%s\\n' \"$(($# + 1))\" {name} \"$@\" >>\"$STAND_IN_LOG\"\n{script}");
+                // One record per call under a lock: the two ends of a pipeline (kubectl create ... | kubectl apply -f -)
+                // log at once, and bash's printf may split a long record into several writes that interleave.
+                File.WriteAllText(path, $"#!/usr/bin/env bash\n{{ flock 9; printf '%s\\n' \"$(($# + 1))\" {name} \"$@\" >>\"$STAND_IN_LOG\"; }} 9>>\"$STAND_IN_LOG.lock\"\n{script}");
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
         }
