@@ -6,10 +6,16 @@
 #   - how many processes ran identical command lines in the same folder layout (a hint of repeated work).
 # Each figure comes from this one run; compare shares, not seconds, between machines.
 # Usage: bench/suite-costs.sh [dotnet test arguments, e.g. --filter FullyQualifiedName~Pairwise]
+# With SUITE_COSTS_KEEP=DIR the run's files (trx, command log, engine log, test output) stay in DIR for a closer look.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+if [[ -n "${SUITE_COSTS_KEEP:-}" ]]; then
+  work="$SUITE_COSTS_KEEP"
+  mkdir -p "$work"
+else
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+fi
 dotnet build "$root/MlopsTemplates.sln" -c Release -nologo -v quiet >/dev/null
 start=$(date +%s)
 MLOPS_COMMAND_LOG="$work/commands.tsv" MLOPS_INSTANTIATION_LOG="$work/generated.log" \

@@ -109,7 +109,7 @@ public sealed class VertexPipelineTests(TemplatePackFixture fixture) : IClassFix
 
         var create = succeeded["requests"]![0]!;
         var jobId = ((string)create["query"]!).Replace("pipelineJobId=", "", StringComparison.Ordinal);
-        Assert.Matches("^churn-model-[0-9]{14}-bbbbbbbb$", jobId);
+        Assert.Matches("^churn-model-[0-9]{14}-bbbbbbbb-[0-9a-f]{4}$", jobId);
         Assert.Equal($"/v1/projects/{Project}/locations/europe-west1/pipelineJobs/{jobId}", (string)succeeded["requests"]![1]!["path"]!);
         var job = JsonNode.Parse((string)create["body"]!)!;
         Assert.Equal($"churn-model-pipeline@{Project}.iam.gserviceaccount.com", (string)job["serviceAccount"]!);
