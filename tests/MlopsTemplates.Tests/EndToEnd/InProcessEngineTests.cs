@@ -22,7 +22,7 @@ public sealed class InProcessEngineTests(TemplatePackFixture fixture) : IClassFi
         var options = CoveringSets.Arguments(arguments);
         var cli = await fixture.Pack.InstantiateAsync(GeneratedProject.GeneratedVariants.ProjectName, options);
         var output = fixture.Pack.NewOutputDirectory($"in-process-{name}");
-        var (status, error) = await (await fixture.Pack.Engine).InstantiateAsync(cli.Name, output, Parameters(options));
+        var (status, error) = await (await fixture.Pack.Engine).InstantiateAsync(cli.Name, output, InProcessEngine.Parameters(options));
 
         Assert.True(status == CreationResultStatus.Success, $"in-process engine: {status} {error}");
         Assert.Equal(Tree(cli.Root), Tree(output));
@@ -45,7 +45,7 @@ public sealed class InProcessEngineTests(TemplatePackFixture fixture) : IClassFi
         var cliOutput = fixture.Pack.NewOutputDirectory("refused-cli");
         var cli = await fixture.Pack.DotnetNewAsync([TemplatePack.ShortName, "-n", "churn-model", "-o", cliOutput, "--no-update-check", .. options]);
         var output = fixture.Pack.NewOutputDirectory("refused-in-process");
-        var (status, error) = await (await fixture.Pack.Engine).InstantiateAsync("churn-model", output, Parameters(options));
+        var (status, error) = await (await fixture.Pack.Engine).InstantiateAsync("churn-model", output, InProcessEngine.Parameters(options));
 
         Assert.True(cli.ExitCode == 102, $"dotnet new should refuse {rule.Summary}:{Environment.NewLine}{cli}");
         Assert.Contains(rule.LongName, cli.Output, StringComparison.Ordinal);
@@ -53,9 +53,6 @@ public sealed class InProcessEngineTests(TemplatePackFixture fixture) : IClassFi
         Assert.False(Directory.Exists(cliOutput) && Directory.EnumerateFileSystemEntries(cliOutput).Any(), "dotnet new wrote files");
         Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any(), "the in-process engine wrote files");
     }
-
-    private static Dictionary<string, string?> Parameters(string[] options) =>
-        Enumerable.Range(0, options.Length / 2).ToDictionary(i => options[2 * i][2..], i => (string?)options[(2 * i) + 1], StringComparer.Ordinal);
 
     /// <summary>Every file as "mode path sha256", sorted: one line per file, so a difference names the file.</summary>
     private static List<string> Tree(string root) =>

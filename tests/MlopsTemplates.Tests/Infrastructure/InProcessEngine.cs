@@ -74,6 +74,10 @@ public sealed class InProcessEngine
         }
     }
 
+    /// <summary>Command-line option values (<c>--ci jenkins --cloud aws</c>) as the engine's parameters.</summary>
+    public static Dictionary<string, string?> Parameters(IReadOnlyList<string> options) =>
+        Enumerable.Range(0, options.Count / 2).ToDictionary(i => options[2 * i][2..], i => (string?)options[(2 * i) + 1], StringComparer.Ordinal);
+
     /// <summary>Each argument is a mode (only <c>+x</c> here) over a path or a JSON list of paths, relative to the output;
     /// a path may hold <c>*</c> where the engine renamed a name token.</summary>
     private static void ApplyChmod(string outputPath, IReadOnlyDictionary<string, string> arguments)

@@ -89,13 +89,7 @@ public sealed partial class TemplatePack
 
     private async Task<CommandResult> InProcessAsync(string name, string root, string[] options)
     {
-        var parameters = new Dictionary<string, string?>(StringComparer.Ordinal);
-        for (var i = 0; i + 1 < options.Length; i += 2)
-        {
-            parameters[options[i][2..]] = options[i + 1];
-        }
-
-        var (status, error) = await (await Engine).InstantiateAsync(name, root, parameters);
+        var (status, error) = await (await Engine).InstantiateAsync(name, root, InProcessEngine.Parameters(options));
         var result = new CommandResult($"(in-process engine) {ShortName} -n {name} -o {root} {string.Join(" ", options)}", status == Microsoft.TemplateEngine.Edge.Template.CreationResultStatus.Success ? 0 : 1, "", $"{status}: {error}");
         return result.EnsureSuccess();
     }
