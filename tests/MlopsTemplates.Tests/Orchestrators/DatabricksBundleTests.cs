@@ -186,7 +186,7 @@ public sealed partial class DatabricksBundleTests(TemplatePackFixture fixture) :
             "github" => ("github-oidc", "id-token\nwrite", "required_reviewers"),
             "gitlab" => ("env-oidc", "id_tokens", "environment_protected"),
             "jenkins" => ("file-oidc", "cloud-oidc-token", "submitter"),
-            _ => (OrchestratorRows.ValueOf(options, "cloud") == "azure" ? "azure-cli" : "file-oidc", "AzureCLI@2", "Approval"),
+            _ => (OrchestratorRows.ValueOf(options, "cloud") == "azure" ? "azure-cli" : "file-oidc", "AzureCLI@2", "Refuse to deploy without the production approval"),
         };
         foreach (var stage in new[] { dev, production })
         {
