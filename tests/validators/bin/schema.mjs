@@ -49,6 +49,9 @@ const schemas = {
   dependabot: { file: "dependabot-2.0.json", ajv: AjvDraft04 },
   renovate: { file: "docs.renovatebot.com/renovate-schema.json", ajv: AjvDraft04 },
   pyproject: { file: "pyproject.json", ajv: Ajv },
+  // Databricks Asset Bundles (databricks.yml): the CLI's own bundle schema, only in shared/schemas (--shared); its
+  // objects are closed (additionalProperties: false), so a misspelt or retired field is an error.
+  "databricks-bundle": { shared: "databricks/declarative-automation-bundles.json", ajv: Ajv },
   // The compose-go v2.13.0 schema (what `docker compose` itself validates with): only in shared/schemas (--shared).
   "compose-go": { shared: "compose/compose-go-v2.13.0/compose-spec.json", ajv: Ajv2020, formats: composeFormats },
 };
