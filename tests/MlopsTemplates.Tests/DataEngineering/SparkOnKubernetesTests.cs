@@ -229,6 +229,9 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
         Assert.Equal("true", prepare.Scalar("resource", "setOwnerReference"));
         Assert.Equal("status.applicationState.state == COMPLETED", prepare.Scalar("resource", "successCondition"));
         Assert.Equal("status.applicationState.state == FAILED", prepare.Scalar("resource", "failureCondition"));
+        // The operator retries a failed application (restartPolicy); an Argo retry on top would run the job again.
+        Assert.Null(prepare.Map("retryStrategy"));
+        Assert.NotNull(KubeObject.Parse("manifest", prepare.Scalar("resource", "manifest")!).Single().Root.Map("spec", "restartPolicy"));
 
         // The manifest, its parameters substituted, passes the closed CRD; with a field the CRD does not know, it does not.
         var parameters = WorkflowParameters(workflow);
