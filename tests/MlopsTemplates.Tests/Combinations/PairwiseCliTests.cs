@@ -74,6 +74,8 @@ public sealed partial class PairwiseCliTests(TemplatePackFixture fixture, ITestO
             var text = repo.ReadText(file);
             problems.AddRange(Placeholders.Tokens.Where(t => text.Contains(t, StringComparison.Ordinal)).Select(t => $"{file}: placeholder '{t}' left"));
             var scanned = CiExpression().Replace(text, "");
+            // Argo substitutes its workflow parameters in the WorkflowTemplate (the SparkApplication of a resource step).
+            scanned = file.StartsWith("k8s/components/argo/", StringComparison.Ordinal) ? ArgoParameter().Replace(scanned, "") : scanned;
             // In JSON, }} closes nested objects (compact SageMaker expressions); an unrendered tag still shows its {{.
             scanned = file.EndsWith(".json", StringComparison.Ordinal) ? scanned.Replace("}}", "", StringComparison.Ordinal) : scanned;
             if (LeftoverTemplateSyntax().Match(scanned) is { Success: true } leftover)
@@ -138,6 +140,10 @@ public sealed partial class PairwiseCliTests(TemplatePackFixture fixture, ITestO
     /// <summary>GitHub Actions and Azure Pipelines template expressions, which legitimately use double braces.</summary>
     [GeneratedRegex(@"\$\{\{.*?\}\}", RegexOptions.Singleline)]
     private static partial Regex CiExpression();
+
+    /// <summary>Argo Workflows' reference to a workflow parameter, which Argo's controller substitutes.</summary>
+    [GeneratedRegex(@"\{\{workflow\.parameters\.[a-z-]+\}\}")]
+    private static partial Regex ArgoParameter();
 
     [GeneratedRegex(@"\{\{|\}\}|\{%|%\}|^\+\+\+$", RegexOptions.Multiline)]
     private static partial Regex LeftoverTemplateSyntax();

@@ -98,8 +98,11 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
                 File.Delete(file);
             }
 
+            // Its DAG still runs every stage; prepare as a SparkApplication (Argo_creates_..._and_waits_for_it below).
             var workflow = objects.Single(o => o.Kind == "WorkflowTemplate").Root;
-            Assert.Equal(["ingest", "prepare", "train", "evaluate"], workflow.Seq("spec", "templates").Where(t => t.Map("container") is not null).Select(t => t.Scalar("name")));
+            var pipeline = workflow.Seq("spec", "templates").Single(t => t.Scalar("name") == workflow.Scalar("spec", "entrypoint"));
+            Assert.Equal(["ingest", "prepare", "train", "evaluate"], pipeline.Seq("dag", "tasks").Select(t => t.Scalar("name")));
+            Assert.Equal(["ingest", "train", "evaluate"], workflow.Seq("spec", "templates").Where(t => t.Map("container") is not null).Select(t => t.Scalar("name")));
         }
 
         // Production trains nothing: no SparkApplication, no training Job.
@@ -192,6 +195,89 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("the Spark operator is not installed in this cluster", missing.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain(missingCalls, c => c.Contains("delete", StringComparison.Ordinal) || c.StartsWith("apply", StringComparison.Ordinal));
+    }
+
+    /// <summary>The first covering row with --prepare spark and --orchestrator argo.</summary>
+    public static TheoryData<string, string> ArgoRow
+    {
+        get
+        {
+            var row = Combinations.CoveringSets.AllSet.First(r => r.Values["prepare"] == "spark" && r.Values["orchestrator"] == "argo");
+            return new TheoryData<string, string> { { row.Name, string.Join(" ", TemplateOptions.ToArguments(row.Values)) } };
+        }
+    }
+
+    /// <summary>The values of a WorkflowTemplate's workflow parameters.</summary>
+    private static Dictionary<string, string> WorkflowParameters(YamlMappingNode workflowTemplate) =>
+        workflowTemplate.Seq("spec", "arguments", "parameters").ToDictionary(p => p.Scalar("name")!, p => p.Scalar("value")!);
+
+    /// <summary>A resource step's manifest as Argo's controller gives it to the executor: every workflow parameter substituted.</summary>
+    private static string Substituted(string manifest, IReadOnlyDictionary<string, string> parameters) =>
+        Regex.Replace(manifest, @"\{\{workflow\.parameters\.([a-z-]+)\}\}", m => parameters[m.Groups[1].Value]);
+
+    [SkippableTheory]
+    [MemberData(nameof(ArgoRow))]
+    public async Task Argo_creates_the_components_spark_application_as_its_prepare_step_and_waits_for_it_checked_offline(string name, string options)
+    {
+        // Offline: Argo's closed schema and the closed spark-operator CRD; no Argo controller or Spark operator runs here.
+        var argo = await Orchestrators.ArgoRendering.GetAsync(fixture.Pack, options);
+        await Orchestrators.OrchestratorValidators.Argo.AssertValidAsync([argo.DevFile]);
+        var workflow = argo.WorkflowTemplate.Root;
+        var prepare = workflow.Seq("spec", "templates").Single(t => t.Scalar("name") == "prepare");
+        Assert.Null(prepare.Map("container"));
+        Assert.Equal("create", prepare.Scalar("resource", "action"));
+        Assert.Equal("true", prepare.Scalar("resource", "setOwnerReference"));
+        Assert.Equal("status.applicationState.state == COMPLETED", prepare.Scalar("resource", "successCondition"));
+        Assert.Equal("status.applicationState.state == FAILED", prepare.Scalar("resource", "failureCondition"));
+        // The operator retries a failed application (restartPolicy); an Argo retry on top would run the job again.
+        Assert.Null(prepare.Map("retryStrategy"));
+        Assert.NotNull(KubeObject.Parse("manifest", prepare.Scalar("resource", "manifest")!).Single().Root.Map("spec", "restartPolicy"));
+
+        // The manifest, its parameters substituted, passes the closed CRD; with a field the CRD does not know, it does not.
+        var parameters = WorkflowParameters(workflow);
+        var manifest = Substituted(prepare.Scalar("resource", "manifest")!, parameters);
+        await DataValidators.SparkApplication.AssertValidAsync(["-"], standardInput: manifest);
+        await DataValidators.SparkApplication.AssertInvalidAsync(["-"], standardInput: manifest.Replace("\n  driver:\n", "\n  driver:\n    sideCar: {}\n", StringComparison.Ordinal));
+
+        // It is k8s/components/spark's SparkApplication under a generated name, less its driver's ingest init container
+        // (the DAG's ingest step runs before it), once Argo substitutes the WorkflowTemplate's own parameters.
+        var component = KubeObject.Parse("component", argo.Repository.ReadText("k8s/components/spark/sparkapplication.yaml")).Single().Root;
+        Assert.True(component.Map("spec", "driver")!.Children.Remove(new YamlScalarNode("template")), $"{name}: the component's driver has no pod template");
+        var metadata = component.Map("metadata")!;
+        var componentName = metadata.Scalar("name")!;
+        metadata.Children.Remove(new YamlScalarNode("name"));
+        metadata.Add("generateName", componentName + "-");
+        var source = KubeObject.Parse("workflowtemplate", argo.Repository.ReadText("k8s/components/argo/workflowtemplate.yaml")).Single().Root;
+        var sourceManifest = source.Seq("spec", "templates").Single(t => t.Scalar("name") == "prepare").Scalar("resource", "manifest")!;
+        var created = KubeObject.Parse("argo", Substituted(sourceManifest, WorkflowParameters(source))).Single().Root;
+        Assert.Equal(Orchestrators.ArgoTests.Canonical(component), Orchestrators.ArgoTests.Canonical(created));
+
+        // kustomize reaches the parameters: the settings are the overlay's generated ConfigMap (its content-hash name),
+        // and k8s/deploy.sh pins the pushed Spark image, the spark variant of the training image's tag.
+        Assert.Contains(argo.Dev, o => o.Kind == "ConfigMap" && o.Name == parameters["settings"]);
+        Assert.NotEqual("churn-model-config", parameters["settings"]);
+        var deployed = WorkflowParameters(argo.Deployed.Single(o => o.Kind == "WorkflowTemplate").Root);
+        var pushed = $"{Orchestrators.ArgoRendering.PushedImage["IMAGE_REPOSITORY"]}:{Orchestrators.ArgoRendering.PushedImage["IMAGE_TAG"]}-spark";
+        Assert.Equal(pushed, deployed["spark-image"]);
+        Assert.Contains(argo.Deployed, o => o.Kind == "ConfigMap" && o.Name == deployed["settings"]);
+
+        // The step's executor is an account of its own that may create and read SparkApplications and report the step, nothing
+        // more; the other stages' executor and the stage containers get no such right.
+        var account = prepare.Scalar("executor", "serviceAccountName")!;
+        Assert.NotEqual(workflow.Scalar("spec", "executor", "serviceAccountName"), account);
+        Assert.NotEqual(workflow.Scalar("spec", "serviceAccountName"), account);
+        Assert.Contains(argo.Dev, o => o.Kind == "ServiceAccount" && o.Name == account);
+        var token = argo.Dev.Single(o => o.Kind == "Secret" && o.Name == $"{account}.service-account-token");
+        Assert.Equal(account, token.Annotations["kubernetes.io/service-account.name"]);
+        var binding = argo.Bootstrap.Single(o => o.Kind == "RoleBinding" && o.Root.Seq("subjects").Any(s => s.Scalar("name") == account));
+        Assert.Equal(("churn-model-dev", "churn-model-dev"), (binding.Root.Scalar("metadata", "namespace"), Assert.Single(binding.Root.Seq("subjects")).Scalar("namespace")));
+        var role = argo.Bootstrap.Single(o => o.Kind == "Role" && o.Name == binding.Root.Scalar("roleRef", "name"));
+        static string Values(YamlNode rule, string key) => string.Join(",", rule.Seq(key).Select(v => ((YamlScalarNode)v).Value));
+        Assert.Equal(
+            ["sparkoperator.k8s.io sparkapplications create,get", "argoproj.io workflowtaskresults create,patch"],
+            role.Root.Seq("rules").Select(r => $"{Values(r, "apiGroups")} {Values(r, "resources")} {Values(r, "verbs")}"));
+        var others = argo.Bootstrap.Where(o => o.Kind == "RoleBinding" && o.Root.Seq("subjects").Any(s => s.Scalar("name") == workflow.Scalar("spec", "executor", "serviceAccountName")));
+        Assert.DoesNotContain(others.Select(b => b.Root.Scalar("roleRef", "name")), r => r == role.Name);
     }
 
     /// <summary>The first covering row with --prepare spark and --orchestrator airflow.</summary>

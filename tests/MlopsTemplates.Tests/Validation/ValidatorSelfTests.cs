@@ -40,7 +40,7 @@ public sealed class ValidatorSelfTests
         ["dt-sql-parser:hive"] = new(DataEngineering.DataValidators.DtSqlParser("hive"), "sql/good.sql", "sql/bad.sql", ["bad.sql:1:24: 'GROUP' is not valid"]),
         ["sqlfluff:sparksql"] = new(DataEngineering.DataValidators.Sqlfluff("sparksql"), "sql/good.sql", "sql/bad.sql", ["unparsable section: 'WHERE'"]),
         ["sqlfluff:hive"] = new(DataEngineering.DataValidators.Sqlfluff("hive"), "sql/good.sql", "sql/bad.sql", ["unparsable section: 'GROUP BY'"]),
-        ["crd-schema:SparkApplication"] = new(DataEngineering.DataValidators.SparkApplication, "crd-schema/good.yaml", "crd-schema/bad.yaml", ["/spec/executor must NOT have additional properties (instanzes)"]),
+        ["crd-schema:SparkApplication"] = new(DataEngineering.DataValidators.SparkApplication, "crd-schema/good.yaml", "crd-schema/bad.yaml", ["/spec/executor must NOT have additional properties (instanzes)", "metadata.generateName must be a DNS-1123 label's prefix"]),
         ["nifi-flow-check"] = new(DataEngineering.DataValidators.NifiFlow(), "nifi-flow/good.json", "nifi-flow/bad.json", ["sensitive parameter 'http_source_token' has a value", "uses #{landing_dir}", "destination 00000000-0000-0000-0000-000000000000 is not a component"]),
     };
 

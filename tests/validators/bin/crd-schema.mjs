@@ -2,7 +2,7 @@
 // Custom resources against the openAPIV3Schema of their CustomResourceDefinition, closed: every object
 // schema that lists `properties` gets `additionalProperties: false` (CRD schemas never reject unknown
 // fields; the API server prunes them or, under fieldValidation=Strict, refuses them), except under
-// `x-kubernetes-preserve-unknown-fields`. `metadata` is checked for a name and a namespace-safe shape.
+// `x-kubernetes-preserve-unknown-fields`. `metadata` is checked for a name (or a generateName prefix) and a namespace-safe shape.
 //   node bin/crd-schema.mjs --crd CRD.yaml FILE...
 import { readFileSync } from "node:fs";
 import Ajv from "ajv-draft-04";
@@ -49,7 +49,13 @@ await run(usage, async (argv) => {
     if (!validate) return [problem(file, `${label}: apiVersion ${object.apiVersion} is not served by this CRD`, document.line)];
     const problems = [];
     const name = object.metadata?.name;
-    if (typeof name !== "string" || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
+    const generateName = object.metadata?.generateName;
+    if (generateName !== undefined && name === undefined) {
+      // A name the API server completes with 5 characters (an Argo resource step's, for one run): a label's prefix.
+      if (typeof generateName !== "string" || !/^[a-z0-9][-a-z0-9]*$/.test(generateName) || generateName.length > 58) {
+        problems.push(problem(file, `${label}: metadata.generateName must be a DNS-1123 label's prefix`, document.line));
+      }
+    } else if (typeof name !== "string" || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
       problems.push(problem(file, `${label}: metadata.name must be a DNS-1123 label`, document.line));
     }
     const { metadata, ...rest } = object;
