@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MlopsTemplates.Tests.Combinations;
 using MlopsTemplates.Tests.Infrastructure;
 using MlopsTemplates.Tests.Kubernetes;
 using MlopsTemplates.Tests.Validation;
@@ -83,8 +84,8 @@ public sealed class KubeflowTests(TemplatePackFixture fixture) : IClassFixture<T
             Assert.Equal(container.Scalar("resources", "requests", "memory"), executor.Scalar("resources", "resourceMemoryRequest"));
             Assert.Equal(container.Scalar("resources", "limits", "cpu"), executor.Scalar("resources", "resourceCpuLimit"));
             Assert.Equal(container.Scalar("resources", "limits", "memory"), executor.Scalar("resources", "resourceMemoryLimit"));
-            // The prediction log's Secret reaches the training Job's train step (k8s/components/store) but not Kubeflow's:
-            // docs/store.md says training with feedback runs outside the cluster under Kubeflow. Everything else is equal.
+            // The prediction log's Secret reaches the training Job's train step key by key (k8s/components/store), and
+            // Kubeflow's through the platform config's secretAsEnv (below), not the container's env. The rest is equal.
             var log = $"{kubeflow.Argo.Repository.Name}-prediction-log";
             var jobEnv = container.Seq("env").Where(e => e.Scalar("valueFrom", "secretKeyRef", "name") != log);
             Assert.Equal(Canonical(jobEnv), Canonical(executor.Seq("env")));
@@ -102,8 +103,26 @@ public sealed class KubeflowTests(TemplatePackFixture fixture) : IClassFixture<T
             Assert.Contains(kubeflow.Argo.Dev, o => o.Kind == "ConfigMap" && o.Name == configMap);
             Assert.Contains(container.Seq("envFrom"), e => e.Scalar("configMapRef", "name") == configMap);
             // The MinIO keys reach the stages that read or write the model store, as in the training Job.
-            var secrets = settings.Seq("secretAsEnv").Select(s => s.Scalar("secretName")).ToList();
+            var secretAsEnv = settings.Seq("secretAsEnv").ToList();
+            var secrets = secretAsEnv.Select(s => s.Scalar("secretName")).Where(n => n != log).ToList();
             Assert.Equal(container.Seq("envFrom").Select(e => e.Scalar("secretRef", "name")).Where(n => n is not null).ToList(), secrets);
+            // With a --store, the train step (feedback.include) gets the prediction log's keys as the Job's train container
+            // has them: the same keys to the same variables, STORE_URL required and the others optional; no other stage.
+            var jobKeys = container.Seq("env")
+                .Where(e => e.Scalar("valueFrom", "secretKeyRef", "name") == log)
+                .Select(e => $"{e.Scalar("name")}={e.Scalar("valueFrom", "secretKeyRef", "key")} optional={e.Scalar("valueFrom", "secretKeyRef", "optional") == "true"}")
+                .Order(StringComparer.Ordinal).ToList();
+            var kfpKeys = secretAsEnv.Where(s => s.Scalar("secretName") == log)
+                .SelectMany(s => s.Seq("keyToEnv").Select(k => $"{k.Scalar("envVar")}={k.Scalar("secretKey")} optional={s.Scalar("optional") == "true"}"))
+                .Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(jobKeys, kfpKeys);
+            Assert.All(secretAsEnv.Where(s => s.Scalar("secretName") == log), s => Assert.Equal(log, s.Scalar("secretNameParameter", "runtimeValue", "constant")));
+            var logged = CoveringSets.Arguments(options).Contains("--store") && !OrchestratorRows.Has(options, "store", "none");
+            Assert.True((kfpKeys.Count > 0) == (logged && stage == "train"), $"{where}: prediction log keys [{string.Join(", ", kfpKeys)}]");
+            if (kfpKeys.Count > 0)
+            {
+                Assert.Contains("STORE_URL=STORE_URL optional=False", kfpKeys);
+            }
             foreach (var (label, value) in settings.Map("podMetadata", "labels").ToStrings())
             {
                 Assert.Equal(job.Map("metadata", "labels").ToStrings()[label], value);

@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using MlopsTemplates.Authoring;
+using MlopsTemplates.Tests.Ci;
+using MlopsTemplates.Tests.Combinations;
 using MlopsTemplates.Tests.GeneratedProject;
 using MlopsTemplates.Tests.Infrastructure;
 
@@ -107,6 +110,83 @@ public sealed class VertexDeployTests(TemplatePackFixture fixture) : IClassFixtu
         Assert.Contains("trafficSplit", (string)patch["body"]!, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The covering row that puts a --store beside --deploy vertex with a CI (so that infra/gcp/setup-trust.sh exists):
+    /// its repository is the one the covering-set tests generate, so these checks add no engine run.
+    /// </summary>
+    private static NamedCombination LoggedRow => CoveringSets.AllSet.First(c => c.Values["deploy"] == "vertex" && c.Values["store"] != "none" && c.Values["ci"] != "none");
+
+    private static string LoggedOptions => string.Join(" ", TemplateOptions.ToArguments(LoggedRow.Values));
+
+    [SkippableFact]
+    public async Task Against_a_Vertex_AI_stand_in_with_a_store_the_Model_names_its_environments_secret_and_runs_as_that_environments_account()
+    {
+        var repository = await ScratchRepositoryAsync(LoggedOptions);
+        var digest = new string('b', 24);
+        var prodModel = $"m-prod-{Version}-{digest}";
+        var state = new JsonObject
+        {
+            ["project"] = Project,
+            ["region"] = "europe-west1",
+            ["endpoints"] = new JsonObject { ["churn-model-prod"] = new JsonArray(), ["churn-model-dev"] = new JsonArray() },
+            ["models"] = new JsonObject(),
+            ["objects"] = new JsonArray($"churn-model-models/models/{Version}/manifest.json"),
+        };
+        var env = new JsonObject { ["MODEL_VERSION"] = Version, ["IMAGE_DIGESTS"] = Digests };
+        var runs = new JsonArray(
+            new JsonObject { ["environment"] = "prod", ["env"] = env.DeepClone() },
+            // The same version and digest to dev: a Model of its own, since the container's variables belong to the Model.
+            new JsonObject { ["environment"] = "dev", ["env"] = env.DeepClone() });
+        var result = await RunStandInAsync(repository, state, runs);
+
+        foreach (var (run, environment) in new[] { (result["runs"]![0]!, "prod"), (result["runs"]![1]!, "dev") })
+        {
+            Assert.True((int)run["exit"]! == 0, $"{environment} deploy failed:\n{run["stdout"]}\n{run["stderr"]}");
+            Assert.All(run["requests"]!.AsArray(), r => Assert.Null(r!["rejected"]));
+            var upload = JsonNode.Parse((string)Assert.Single(Requests(run, "POST", ":upload"))["body"]!)!;
+            Assert.Equal($"m-{environment}-{Version}-{digest}", (string)upload["modelId"]!);
+            // The container's env: the name of its environment's secret only, never a setting's value.
+            var variables = upload["model"]!["containerSpec"]!["env"]!.AsArray().ToDictionary(v => (string)v!["name"]!, v => (string)v!["value"]!);
+            Assert.Equal(new Dictionary<string, string> { ["STORE_SECRET"] = $"projects/{Project}/secrets/churn-model-{environment}-prediction-log/versions/latest" }, variables);
+            var deploy = JsonNode.Parse((string)Assert.Single(Requests(run, "POST", ":deployModel"))["body"]!)!;
+            Assert.Equal($"churn-model-vertex-{environment}@{Project}.iam.gserviceaccount.com", (string)deploy["deployedModel"]!["serviceAccount"]!);
+            Assert.EndsWith($"/models/m-{environment}-{Version}-{digest}", (string)deploy["deployedModel"]!["model"]!, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(Image, (string)result["models"]![prodModel]!["image"]!);
+    }
+
+    [SkippableFact]
+    public async Task The_trust_setup_gives_each_environments_endpoint_account_its_own_secret_only_and_its_deploy_identity_that_account_only()
+    {
+        var repo = await GeneratedVariants.GetAsync(fixture.Pack, LoggedOptions);
+        var root = TrustSetup.ScratchCopy(repo, LoggedRow.Values["ci"], "gcp");
+        var run = await TrustSetup.RunAsync(root, "gcp", kubernetes: false);
+        Assert.True(run.Result.ExitCode == 0, run.ToString());
+        var project = TrustSetup.FilledCloud("gcp")["GCP_PROJECT_ID"];
+        foreach (var call in run.Calls.Where(c => c[0] == "gcloud" && c.Count > 1 && c[1] == "secrets"))
+        {
+            var path = TrustTests.GcloudCommand(call);
+            var known = await TrustTests.GcloudFlagsAsync(path);
+            var unknown = call.Skip(path.Count + 1).Where(a => a.StartsWith("--", StringComparison.Ordinal)).Select(a => a.Split('=')[0]).Where(f => !known.Contains(f)).ToList();
+            Assert.True(unknown.Count == 0, $"gcloud {string.Join(" ", path)} has no {string.Join(", ", unknown)} (in: {string.Join(" ", call)})");
+        }
+
+        // Both secrets created (empty: their values are added out of Git), each readable by its environment's account only.
+        Assert.Equal(["churn-model-dev-prediction-log", "churn-model-prod-prediction-log"], run.CallsOf("gcloud", "secrets", "create").Select(c => c[3]).Order(StringComparer.Ordinal));
+        var readers = run.CallsOf("gcloud", "secrets", "add-iam-policy-binding").Select(c => (Secret: c[3], Member: TrustRun.Flag(c, "--member"), Role: TrustRun.Flag(c, "--role"))).ToList();
+        Assert.Equal(
+            new[] { "dev", "prod" }.Select(e => ($"churn-model-{e}-prediction-log", (string?)$"serviceAccount:churn-model-vertex-{e}@{project}.iam.gserviceaccount.com", (string?)"roles/secretmanager.secretAccessor")),
+            readers.OrderBy(r => r.Secret, StringComparer.Ordinal));
+
+        // Each deploy identity may act as its own environment's endpoint account, and as no other service account.
+        var actAs = run.CallsOf("gcloud", "iam", "service-accounts", "add-iam-policy-binding")
+            .Where(c => TrustRun.Flag(c, "--role") == "roles/iam.serviceAccountUser")
+            .Select(c => (Account: c[4], Member: TrustRun.Flag(c, "--member")!)).ToList();
+        Assert.Equal(["dev", "prod"], actAs.Select(a => a.Account.Split('@')[0]["churn-model-vertex-".Length..]).Order(StringComparer.Ordinal));
+        Assert.All(actAs, a => Assert.Contains($"churn-model-deploy-{a.Account.Split('@')[0]["churn-model-vertex-".Length..]}", a.Member, StringComparison.Ordinal));
+    }
+
     public static TheoryData<string, string?, string?, int, string> BadInputs => new()
     {
         { "no digests", Version, null, 2, "IMAGE_DIGESTS is not set" },
@@ -199,10 +279,10 @@ public sealed class VertexDeployTests(TemplatePackFixture fixture) : IClassFixtu
         return JsonNode.Parse(result.StandardOutput)!;
     }
 
-    /// <summary>A private copy of the Vertex AI repository with cloud.env filled in as a user would.</summary>
-    private async Task<string> ScratchRepositoryAsync()
+    /// <summary>A private copy of the Vertex AI repository (of <paramref name="options"/>) with cloud.env filled in as a user would.</summary>
+    private async Task<string> ScratchRepositoryAsync(string options = PlatformImages.VertexOptions)
     {
-        var repository = await GeneratedVariants.CopyAsync(fixture.Pack, PlatformImages.VertexOptions);
+        var repository = await GeneratedVariants.CopyAsync(fixture.Pack, options);
         var cloudEnv = Path.Combine(repository, "cloud.env");
         File.WriteAllText(cloudEnv, File.ReadAllText(cloudEnv).Replace("\nGCP_PROJECT_ID=\n", $"\nGCP_PROJECT_ID={Project}\n", StringComparison.Ordinal));
         return repository;
