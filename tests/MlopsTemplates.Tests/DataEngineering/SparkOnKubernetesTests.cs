@@ -36,7 +36,8 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
     {
         var (repo, dev, prod, bootstrap) = await RenderAsync(fixture.Pack, options);
         var documents = dev.Split("\n---\n");
-        var sparkDocument = Assert.Single(documents, d => d.Contains("kind: SparkApplication", StringComparison.Ordinal));
+        // The document whose own kind is SparkApplication: Argo's WorkflowTemplate embeds one as its prepare step's manifest.
+        var sparkDocument = Assert.Single(documents, d => Regex.IsMatch(d, "^kind: SparkApplication$", RegexOptions.Multiline));
         await DataValidators.SparkApplication.AssertValidAsync(["-"], standardInput: sparkDocument);
         await Validators.KubernetesModels.AssertValidAsync(["-"], standardInput: string.Join("\n---\n", documents.Where(d => d != sparkDocument && !d.Contains("apiVersion: argoproj.io/", StringComparison.Ordinal))));
 

@@ -67,7 +67,7 @@ public sealed class SageMakerPipelineTests(TemplatePackFixture fixture) : IClass
                 // The training job runs the image's SageMaker contract, whose `train` calls train.main([]).
                 ? ["python", "-m", $"{GeneratedVariants.PackageName}.train"]
                 : s["Arguments"]!["AppSpecification"]!["ContainerEntrypoint"]!.AsArray().Select(p => (string)p!).ToList())).ToList();
-        PipelineStageAssertions.AssertSameAsDvc(repository, stages, $"SageMaker ({name})");
+        Assert.Equal(["ingest", "prepare", "train", "evaluate"], stages.Select(s => s.Id));
         Assert.Contains("training.main([])", repository.ReadText($"src/{GeneratedVariants.PackageName}/platform_sagemaker.py"), StringComparison.Ordinal);
         var train = steps.Single(s => (string)s!["Name"]! == "Train")!;
         Assert.Equal("Parameters.ImageUri", (string)train["Arguments"]!["AlgorithmSpecification"]!["TrainingImage"]!["Get"]!);
@@ -79,6 +79,9 @@ public sealed class SageMakerPipelineTests(TemplatePackFixture fixture) : IClass
         Assert.Equal("PendingManualApproval", (string)register["Arguments"]!["ModelApprovalStatus"]!);
         Assert.Equal("churn-model", (string)register["Arguments"]!["ModelPackageGroupName"]!);
         Assert.Equal("Fail", (string)Assert.Single(gate["Arguments"]!["ElseSteps"]!.AsArray())!["Type"]!);
+
+        Skip.If(!repository.Exists("dvc.yaml"), $"{name} has no dvc.yaml (--data none): the step checks above ran");
+        PipelineStageAssertions.AssertSameAsDvc(repository, stages, $"SageMaker ({name})");
     }
 
     [SkippableTheory]
