@@ -181,12 +181,12 @@ public sealed partial class DatabricksBundleTests(TemplatePackFixture fixture) :
         Assert.Contains("make deploy ENVIRONMENT=dev", dev, StringComparison.Ordinal);
         Assert.Contains("make deploy ENVIRONMENT=prod", production, StringComparison.Ordinal);
         Assert.DoesNotContain("ENVIRONMENT=prod", dev, StringComparison.Ordinal);
-        var (authType, tokenSource, approval) = ci switch
+        var (authType, tokenSource, approval, approvalSetup) = ci switch
         {
-            "github" => ("github-oidc", "id-token\nwrite", "required_reviewers"),
-            "gitlab" => ("env-oidc", "id_tokens", "environment_protected"),
-            "jenkins" => ("file-oidc", "cloud-oidc-token", "submitter"),
-            _ => (OrchestratorRows.ValueOf(options, "cloud") == "azure" ? "azure-cli" : "file-oidc", "AzureCLI@2", "Refuse to deploy without the production approval"),
+            "github" => ("github-oidc", "id-token\nwrite", "required_reviewers", "**required reviewers**"),
+            "gitlab" => ("env-oidc", "id_tokens", "environment_protected", "Protected environments: protect `production`"),
+            "jenkins" => ("file-oidc", "cloud-oidc-token", "submitter", $"`{GeneratedVariants.ProjectName}-approvers`"),
+            _ => (OrchestratorRows.ValueOf(options, "cloud") == "azure" ? "azure-cli" : "file-oidc", "AzureCLI@2", "Refuse to deploy without the production approval", "an **Approvals** check"),
         };
         foreach (var stage in new[] { dev, production })
         {
@@ -199,6 +199,14 @@ public sealed partial class DatabricksBundleTests(TemplatePackFixture fixture) :
         Assert.DoesNotContain(approval, dev, StringComparison.Ordinal);
         Assert.False(TokenOrSecret().IsMatch(pipeline), $"{name}: the {ci} pipeline names a Databricks token or secret");
         (await Command.RunAsync("make", ["-n", "deploy", "ENVIRONMENT=prod"], repository.Root)).EnsureSuccess();
+
+        // docs/ci.md, the checklist that sets the pipeline up, lists both deploys and how to set up their approval.
+        var docs = repository.ReadText("docs/ci.md");
+        Assert.Contains("| Deploy dev | `make install`, `make deploy` | main |", docs, StringComparison.Ordinal);
+        Assert.Contains("| Deploy production | `make install`, `make deploy` | main, after a manual approval |", docs, StringComparison.Ordinal);
+        Assert.Contains("Environments and the production approval", docs, StringComparison.Ordinal);
+        Assert.Contains(approvalSetup, docs, StringComparison.Ordinal);
+        Assert.Contains("docs/pipeline-databricks.md", docs, StringComparison.Ordinal);
         await DialectValidation.AssertAcceptedAsync(fixture.Pack, ci, repository, "databricks-" + ci, BundleScript);
     }
 
