@@ -8,7 +8,7 @@ namespace MlopsTemplates.Tests.Orchestrators;
 /// <summary>
 /// The generated CI's Test stage runs the orchestrator's own check (ci-stages-orchestrator.sbn-include): the Airflow
 /// DAG's integrity test (make dag-test) or the recompiled Kubeflow IR (make pipeline-check), in each of the four
-/// dialects, and the dialect's own validator still accepts the file. One row per dialect, each orchestrator at least once.
+/// dialects, and the dialect's own validator still accepts the file; docs/ci.md's stage table says so. One row per dialect, each orchestrator at least once.
 /// With <c>--orchestrator argo</c>, each dialect also has the on-demand Argo run (ci_orch_run): checked as text, through
 /// the validators and against a stand-in kubectl; no Argo controller or cluster runs here.
 /// </summary>
@@ -31,6 +31,8 @@ public sealed class OrchestratorCiTests(TemplatePackFixture fixture) : IClassFix
 
         var test = PipelineFiles.MakeTargets(PipelineFiles.StageTexts(ci, pipeline)["test"]);
         Assert.Equal(["install", "test", target], test);
+        // docs/ci.md, which the user reads to set the pipeline up, says the Test stage runs it too.
+        Assert.Equal(test, CiDocs.StageTargets(repo)["Test"]);
         Assert.Single(PipelineFiles.MakeTargets(pipeline), t => t == target);
         (await Command.RunAsync("make", ["-n", target], repo.Root)).EnsureSuccess();
         await AssertDialectValidAsync(repo, ci);
@@ -65,6 +67,9 @@ public sealed class OrchestratorCiTests(TemplatePackFixture fixture) : IClassFix
         Assert.Contains(ci == "github" ? "environment: dev" : ci == "gitlab" ? "name: dev" : "CLUSTER_NAME", run, StringComparison.Ordinal);
         Assert.Contains("create -f k8s/components/argo/workflow-run.yaml -o name", run, StringComparison.Ordinal);
         await AssertDialectValidAsync(repo, ci);
+        // docs/ci.md says the run is there, started by hand, and where to read how.
+        Assert.Contains("Argo run (dev), the training pipeline on Argo Workflows in dev, is not in this table: it runs only when a person starts it", repo.ReadText("docs/ci.md"), StringComparison.Ordinal);
+        Assert.Contains("docs/pipeline-argo.md says how to start it", repo.ReadText("docs/ci.md"), StringComparison.Ordinal);
 
         // The Workflow it creates runs the deployed WorkflowTemplate and passes Argo's closed schema and models.
         await OrchestratorValidators.Argo.AssertValidAsync([repo.PathOf("k8s/components/argo/workflow-run.yaml")]);
@@ -104,6 +109,7 @@ public sealed class OrchestratorCiTests(TemplatePackFixture fixture) : IClassFix
         var none = await fixture.Pack.GenerateAsync("churn-model", ["--ci", ci, "--deploy", "kubernetes", "--orchestrator", "none", "--cloud", cloud]);
         Assert.DoesNotContain("argo", PipelineFiles.Read(none), StringComparison.OrdinalIgnoreCase);
         Assert.False(none.Exists(".github/workflows/argo-run.yml") || none.Exists("k8s/bootstrap/deployer-argo.yaml"));
+        Assert.DoesNotContain("Argo", none.ReadText("docs/ci.md"), StringComparison.Ordinal);
     }
 
     [SkippableTheory]

@@ -169,6 +169,10 @@ public sealed class SageMakerPipelineTests(TemplatePackFixture fixture) : IClass
             _ => "timeoutInMinutes: \"75\"",
         }, dev, StringComparison.Ordinal);
         Assert.DoesNotContain("pipeline-run", stages["deploy-production"], StringComparison.Ordinal);
+        // docs/ci.md's stage table lists the run in Deploy dev as the pipeline runs it, and not in Deploy production.
+        var documented = CiDocs.StageTargets(repo);
+        Assert.Equal(PipelineFiles.MakeTargets(dev), documented["Deploy dev"]);
+        Assert.Equal(PipelineFiles.MakeTargets(stages["deploy-production"]), documented["Deploy production"]);
         (await Command.RunAsync("make", ["-n", "pipeline-run"], repo.Root)).EnsureSuccess();
         await DialectValidation.AssertAcceptedAsync(fixture.Pack, ci, repo, "sagemaker-pipeline", "infra/aws/pipeline-run.sh", "infra/aws/deploy-endpoint.sh");
 
