@@ -60,8 +60,15 @@ public sealed partial class TrustDocsTests(TemplatePackFixture fixture) : IClass
 
         var root = TrustSetup.ScratchCopy(repo, scenario.Ci, scenario.Cloud);
         var tool = scenario.Ci switch { "github" => "gh", "gitlab" => "glab", "jenkins" => "java", _ => "az" };
-        string[] clusters = scenario.Cloud == "azure" ? ["rg/aks-dev", "rg/aks-prod"] : ["dev-cluster", "prod-cluster"];
-        string[] arguments = scenario.Deploy != "kubernetes" ? [] : scenario.Ci is "github" or "azure" ? [.. clusters, "alice"] : clusters;
+        // The arguments exactly as docs/ci.md writes the command, its placeholders filled in: the script accepts them.
+        var documented = SetupCommand().Matches(docs).Single(m => m.Groups["script"].Value == $"infra/setup-ci-{scenario.Ci}.sh").Groups["arguments"].Value;
+        var arguments = documented.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => a switch
+        {
+            "DEV_CLUSTER" => scenario.Cloud == "azure" ? "rg/aks-dev" : "dev-cluster",
+            "PROD_CLUSTER" => scenario.Cloud == "azure" ? "rg/aks-prod" : "prod-cluster",
+            "APPROVER..." => "alice",
+            _ => throw new InvalidOperationException($"{scenario}: docs/ci.md gives infra/setup-ci-{scenario.Ci}.sh the unknown argument {a}"),
+        }).ToArray();
         var bin = Directory.CreateTempSubdirectory("tools-").FullName;
         foreach (var name in new[] { "awk", "cat", "dirname", "grep", "mv", "sed", "tr" })
         {
@@ -77,6 +84,6 @@ public sealed partial class TrustDocsTests(TemplatePackFixture fixture) : IClass
     [GeneratedRegex(@"^\| [^|]+ \| [^|]+ \| [^|`]*`(?<key>(AWS_ROLE_|AZURE_CLIENT_ID_|GCP_SA_)(?<boundary>PR|MAIN|DEPLOY_DEV|DEPLOY_PROD))` \| `(?<subject>[^`]+)` \|$", RegexOptions.Multiline)]
     private static partial Regex TrustRow();
 
-    [GeneratedRegex(@"^(?<script>infra/[a-z/-]+\.sh)\b", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^(?<script>infra/[a-z/-]+\.sh)\b(?<arguments>[A-Z_. ]*)", RegexOptions.Multiline)]
     private static partial Regex SetupCommand();
 }
