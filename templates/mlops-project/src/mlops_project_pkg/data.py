@@ -52,12 +52,16 @@ def ingest(settings: Settings) -> Path:
     frame.to_csv(path, index=False)
     log.info("wrote %s", path)
     if settings.data_uri:
-        import fsspec  # the store extra: only the data lake needs it
-
         target = f"{settings.data_uri}/raw/{RAW_FILE}"
-        with fsspec.open(target, "w", newline="", **lake_options(target)) as handle:
-            frame.to_csv(handle, index=False)
-        log.info("wrote %s/raw/%s", settings.data_uri, RAW_FILE)
+        if "://" in target:
+            import fsspec  # the store extra: only an object store needs it
+
+            with fsspec.open(target, "w", newline="", **lake_options(target)) as handle:
+                frame.to_csv(handle, index=False)
+        else:  # a folder: --cloud local, CI's, a Databricks volume
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            frame.to_csv(target, index=False)
+        log.info("wrote %s", target)
     return path
 
 
