@@ -210,6 +210,8 @@ public static class TrustSetup
                 [[ "$4" =~ ^[a-z][-a-z0-9]{4,28}[a-z0-9]$ ]] || { echo "ERROR: (gcloud.iam.service-accounts.create) argument NAME: Bad value [$4]: Service account name must be between 6 and 30 characters (inclusive), must begin with a lowercase letter, and consist of lowercase alphanumeric characters that can be separated by hyphens." >&2; exit 2; } ;;
               "iam workload-identity-pools create "*)
                 [[ "$4" =~ ^[a-z0-9-]{4,32}$ && "$4" != gcp-* ]] || { echo "ERROR: (gcloud.iam.workload-identity-pools.create) INVALID_ARGUMENT: Invalid workload identity pool ID: $4 (4-32 characters of [a-z0-9-])." >&2; exit 1; } ;;
+              "iam roles create "*)
+                [[ "$4" =~ ^[a-zA-Z0-9_.]{3,64}$ ]] || { echo "ERROR: (gcloud.iam.roles.create) INVALID_ARGUMENT: Role ID [$4] must be 3 to 64 characters of letters, digits, underscores and periods." >&2; exit 1; } ;;
               "projects describe "*) echo 123456789012 ;;
               *" describe "*) [ "$STAND_IN_EXISTS" = 1 ] || exit 1 ;;
             esac

@@ -45,6 +45,21 @@ public sealed partial class GoogleCloudNameTests(TemplatePackFixture fixture) : 
         var created = run.CallsOf("gcloud", "iam", "service-accounts", "create").Select(c => c[4]).ToHashSet();
         Assert.All(accounts, kv => Assert.Contains(kv.Value, created));
         Assert.Single(run.CallsOf("gcloud", "iam", "workload-identity-pools", "create"), c => c[4] == cloud["GCP_WIF_POOL"]);
+        // Custom roles (the Vertex AI deployer, the pipeline submitter and runner) take the name with underscores.
+        Assert.Equal("a_very_long_projec", (string)names["googleCloudRole"]!);
+        var roles = run.CallsOf("gcloud", "iam", "roles", "create").Select(c => c[4]).ToList();
+        Assert.All(roles, role => Assert.Matches(RoleId(), role));
+        Assert.All(roles, role => Assert.StartsWith("a_very_long_projec_", role, StringComparison.Ordinal));
+        if (options.Contains("vertex", StringComparison.Ordinal))
+        {
+            Assert.Equal(3, roles.Count);
+            // The Python package name with the same suffix is too long for a role ID: the stand-in refuses it as gcloud does.
+            var longRole = $"{(string)names["pythonPackage"]!}_pipeline_submitter";
+            var refusedRole = await Command.RunAsync(Path.Combine(root, ".stand-ins", "gcloud"), ["iam", "roles", "create", longRole], root,
+                new Dictionary<string, string?> { ["STAND_IN_LOG"] = Path.Combine(root, ".stand-ins", "refused.log") });
+            Assert.Equal(1, refusedRole.ExitCode);
+            Assert.Contains("must be 3 to 64 characters", refusedRole.StandardError, StringComparison.Ordinal);
+        }
         // The accounts the scripts name themselves (the pipeline runner, the endpoints' runtime) are the ones it created.
         var named = repo.Files.Where(f => f.StartsWith("infra/gcp/", StringComparison.Ordinal))
             .SelectMany(f => NamedAccount().Matches(repo.ReadText(f)).Select(m => m.Groups[1].Value.Replace("$environment", "dev", StringComparison.Ordinal)))
@@ -69,6 +84,9 @@ public sealed partial class GoogleCloudNameTests(TemplatePackFixture fixture) : 
 
     [GeneratedRegex(@"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")]
     private static partial Regex ServiceAccountId();
+
+    [GeneratedRegex(@"^[a-zA-Z0-9_.]{3,64}$")]
+    private static partial Regex RoleId();
 
     [GeneratedRegex(@"([a-z][-a-z0-9]*(?:\$environment)?)@\$GCP_PROJECT_ID\.iam\.gserviceaccount\.com")]
     private static partial Regex NamedAccount();
