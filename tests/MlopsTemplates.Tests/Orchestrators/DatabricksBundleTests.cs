@@ -27,6 +27,9 @@ public sealed partial class DatabricksBundleTests(TemplatePackFixture fixture) :
     /// <summary>One row per cloud (aws, azure, gcp): the bundle's checks.</summary>
     public static TheoryData<string, string> Rows => OrchestratorRows.With("databricks");
 
+    /// <summary>A covering row per cloud with --prepare spark, whose prepare task has a Spark cluster of its own.</summary>
+    public static TheoryData<string, string> SparkRows => OrchestratorRows.With("databricks", o => OrchestratorRows.Has(o, "prepare", "spark"));
+
     /// <summary>Every covering row with databricks and a CI: the pairwise set meets databricks with each dialect.</summary>
     public static TheoryData<string, string> CiRows
     {
@@ -118,8 +121,10 @@ public sealed partial class DatabricksBundleTests(TemplatePackFixture fixture) :
 
         Assert.False(TokenOrSecret().IsMatch(text), $"{name}: {Bundle} names a token or secret");
         Assert.False(TokenOrSecret().IsMatch(repository.ReadText("databricks.env")), $"{name}: databricks.env names a token or secret");
-        var cluster = bundle.Seq("resources", "jobs", "training", "job_clusters").Single();
-        var settings = cluster.Map("new_cluster", "spark_env_vars").ToStrings();
+        // Every job cluster (the pipeline's, and the Spark prepare stage's where there is one) gives the tasks the same settings.
+        var clusters = bundle.Seq("resources", "jobs", "training", "job_clusters").ToList();
+        var settings = clusters[0].Map("new_cluster", "spark_env_vars").ToStrings();
+        Assert.All(clusters, c => Assert.Equal(settings, c.Map("new_cluster", "spark_env_vars").ToStrings()));
         Assert.Equal("databricks", settings["MLFLOW_TRACKING_URI"]);
         Assert.Equal("databricks-uc", settings["MLFLOW_REGISTRY_URI"]);
         Assert.Equal("${resources.experiments.training.name}", settings["MLFLOW_EXPERIMENT_NAME"]);
@@ -128,6 +133,29 @@ public sealed partial class DatabricksBundleTests(TemplatePackFixture fixture) :
         Assert.Equal("${var.schema}", bundle.Scalar("resources", "registered_models", "model", "schema_name"));
         Assert.NotNull(bundle.Scalar("resources", "experiments", "training", "name"));
         Assert.Equal("whl", bundle.Scalar("artifacts", "wheel", "type"));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(SparkRows))]
+    public async Task Offline_with_spark_the_prepare_task_runs_on_an_autoscaling_cluster_over_the_lake_volume_the_other_tasks_read(string name, string options)
+    {
+        var repository = await GeneratedVariants.GetAsync(fixture.Pack, options);
+        _ = name;
+        var bundle = Load(repository.ReadText(Bundle));
+        var job = bundle.Map("resources", "jobs", "training")!;
+        var tasks = job.Seq("tasks").ToDictionary(t => t.Scalar("task_key")!);
+        Assert.Equal("spark", tasks["prepare"].Scalar("job_cluster_key"));
+        Assert.Equal(["pipeline"], tasks.Where(t => t.Key != "prepare").Select(t => t.Value.Scalar("job_cluster_key")).Distinct());
+        var spark = job.Seq("job_clusters").Single(c => c.Scalar("job_cluster_key") == "spark").Map("new_cluster")!;
+        Assert.Null(spark.Scalar("is_single_node"));
+        Assert.Equal("1", spark.Scalar("autoscale", "min_workers"));
+        Assert.Equal("${var.spark_max_workers}", spark.Scalar("autoscale", "max_workers"));
+        // The lake is a volume of the bundle, in the target's schema: Spark and pandas read its /Volumes path alike.
+        Assert.Equal("/Volumes/${var.catalog}/${var.schema}/lake", spark.Map("spark_env_vars").ToStrings()["DATA_URI"]);
+        Assert.Equal("lake", bundle.Scalar("resources", "volumes", "lake", "name"));
+        Assert.Equal("${var.schema}", bundle.Scalar("resources", "volumes", "lake", "schema_name"));
+        // The job must not stop the cluster's Spark session (Databricks fails the run), while spark-submit's is stopped.
+        Assert.Contains("if not os.environ.get(\"DATABRICKS_RUNTIME_VERSION\"):\n            spark.stop()", repository.ReadText($"src/{GeneratedVariants.PackageName}/spark_prepare.py"), StringComparison.Ordinal);
     }
 
     [SkippableTheory]
