@@ -56,6 +56,19 @@ public sealed class PrepareInCiTests(TemplatePackFixture fixture) : IClassFixtur
         Assert.False(Directory.Exists(Path.Combine(copy, "data/lake")), "CI wrote to the folder lake of data-lake.env");
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(DataEngineeringCases.Spark), MemberType = typeof(DataEngineeringCases))]
+    [MemberData(nameof(DataEngineeringCases.Hive), MemberType = typeof(DataEngineeringCases))]
+    public async Task Make_test_passes_though_make_exports_the_data_lake_to_it(string name, string options)
+    {
+        _ = name;
+        // make exports data-lake.env's DATA_URI to every target: the suite must not read the lake through it.
+        var copy = await GeneratedVariants.CopyAsync(fixture.Pack, options);
+        var run = await MakeAsync(copy, ci: false, "test");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains(" passed", run.StandardOutput, StringComparison.Ordinal);
+    }
+
     private static async Task<string> DryRunAsync(string repository, bool ci)
     {
         var result = await MakeAsync(repository, ci, "--dry-run", "data");
