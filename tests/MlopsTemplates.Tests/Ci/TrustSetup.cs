@@ -92,11 +92,11 @@ public static class TrustSetup
             ["MODEL_STORE_URI"] = cloud switch { "aws" => "s3://churn-model-models/store", "azure" => "az://models/store", _ => "gs://churn-model-models/store" },
         };
 
-    /// <summary>A scratch copy of cloud.env and infra/ with the values filled in (keys missing from cloud.env appended).</summary>
+    /// <summary>A scratch copy of cloud.env, data-lake.env (where there is one) and infra/ with the values filled in (keys missing from cloud.env appended).</summary>
     public static string ScratchCopy(GeneratedRepository repo, string ci, string cloud, bool fillTrust = true)
     {
         var root = Directory.CreateTempSubdirectory("trust-").FullName;
-        foreach (var file in repo.Files.Where(f => f == "cloud.env" || f.StartsWith("infra/", StringComparison.Ordinal)))
+        foreach (var file in repo.Files.Where(f => f is "cloud.env" or "data-lake.env" || f.StartsWith("infra/", StringComparison.Ordinal)))
         {
             var target = Path.Combine(root, file);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
