@@ -119,10 +119,13 @@ def read_split(settings: Settings, split: str) -> pd.DataFrame:
     if not settings.data_uri:
         return read_csv(settings.processed_dir / {"train": TRAIN_FILE, "test": TEST_FILE}[split])
     location = f"{settings.data_uri}/processed/split={split}"
+    missing = f"{location} not found: run the prepare stage (`make prepare`) first"
+    if "://" not in location and not Path(location).is_dir():
+        raise FileNotFoundError(missing)  # a folder lake: said before any Parquet engine is needed
     try:
         frame = pd.read_parquet(location, storage_options=lake_options(location) or None)
     except FileNotFoundError as error:
-        raise FileNotFoundError(f"{location} not found: run the prepare stage (`make prepare`) first") from error
+        raise FileNotFoundError(missing) from error
     return validate_frame(frame)
 
 
