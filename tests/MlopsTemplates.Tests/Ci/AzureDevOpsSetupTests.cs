@@ -75,14 +75,14 @@ public sealed class AzureDevOpsSetupTests(TemplatePackFixture fixture) : IClassF
     /// stand-in starts without them); elsewhere, and for the Databricks deploys, <paramref name="existing"/> are there.</summary>
     private static async Task<(CommandResult Result, string[] Calls, string[] Checks)> RunAsync(string root, string[] arguments, IReadOnlyList<string> existing, bool checksStick)
     {
-        var bin = Directory.CreateTempSubdirectory("az-").FullName;
-        var log = Path.Combine(bin, "calls");
+        var cli = StandInCli.For("az");
+        var (bin, log) = (cli.Bin, cli.Log);
         var checks = Path.Combine(bin, "checks");
         var cloud = CloudEnv.Parse(File.ReadAllText(Path.Combine(root, "cloud.env")));
         var azure = cloud.ContainsKey("AZURE_SUBSCRIPTION_ID");
         var present = azure ? existing.Where(c => c.Contains("deploy", StringComparison.Ordinal)) : existing;
         File.WriteAllText(Path.Combine(bin, "connections"), string.Join('\n', present) + "\n");
-        File.WriteAllText(Path.Combine(bin, "az"), $$"""
+        cli.Answer($$"""
             #!/usr/bin/env bash
             printf '%s' "$*" >> "{{log}}"
             for a in "$@"; do [ -f "$a" ] && { printf ' ' >> "{{log}}"; tr -d '\n' < "$a" >> "{{log}}"; }; done
@@ -112,11 +112,7 @@ public sealed class AzureDevOpsSetupTests(TemplatePackFixture fixture) : IClassF
               *) echo "stand-in az: unexpected call: $*" >&2; exit 3 ;;
             esac
             """);
-        File.SetUnixFileMode(Path.Combine(bin, "az"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var result = await Command.RunAsync("/bin/bash", ["infra/setup-ci-azure.sh", .. arguments], root, new Dictionary<string, string?>
-        {
-            ["PATH"] = $"{bin}:/usr/bin:/bin",
-        });
-        return (result, File.Exists(log) ? File.ReadAllLines(log) : [], File.Exists(checks) ? File.ReadAllLines(checks) : []);
+        var (result, calls) = await cli.RunAsync(root, "infra/setup-ci-azure.sh", arguments);
+        return (result, calls, File.Exists(checks) ? File.ReadAllLines(checks) : []);
     }
 }

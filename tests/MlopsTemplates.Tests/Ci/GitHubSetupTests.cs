@@ -61,9 +61,9 @@ public sealed class GitHubSetupTests(TemplatePackFixture fixture) : IClassFixtur
 
     private static async Task<(CommandResult Result, string[] Calls)> RunAsync(string root, string[] arguments, bool reviewersStick)
     {
-        var bin = Directory.CreateTempSubdirectory("gh-").FullName;
-        var log = Path.Combine(bin, "calls");
-        File.WriteAllText(Path.Combine(bin, "gh"), $$"""
+        var cli = StandInCli.For("gh");
+        var (bin, log) = (cli.Bin, cli.Log);
+        cli.Answer($$"""
             #!/usr/bin/env bash
             input=""
             [[ " $* " == *" --input - "* ]] && input=" $(tr -d '\n' )"
@@ -78,12 +78,9 @@ public sealed class GitHubSetupTests(TemplatePackFixture fixture) : IClassFixtur
             esac
             exit 0
             """);
-        File.SetUnixFileMode(Path.Combine(bin, "gh"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var result = await Command.RunAsync("/bin/bash", ["infra/setup-ci-github.sh", .. arguments], root, new Dictionary<string, string?>
+        return await cli.RunAsync(root, "infra/setup-ci-github.sh", arguments, new Dictionary<string, string?>
         {
-            ["PATH"] = $"{bin}:/usr/bin:/bin",
             ["MLFLOW_TRACKING_URI"] = "https://mlflow.example.com",
         });
-        return (result, File.Exists(log) ? File.ReadAllLines(log) : []);
     }
 }

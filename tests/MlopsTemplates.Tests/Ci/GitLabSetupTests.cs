@@ -58,9 +58,9 @@ public sealed class GitLabSetupTests(TemplatePackFixture fixture) : IClassFixtur
 
     private static async Task<(CommandResult Result, string[] Calls)> RunAsync(string root, string[] arguments, bool protects)
     {
-        var bin = Directory.CreateTempSubdirectory("glab-").FullName;
-        var log = Path.Combine(bin, "calls");
-        File.WriteAllText(Path.Combine(bin, "glab"), $$"""
+        var cli = StandInCli.For("glab");
+        var (bin, log) = (cli.Bin, cli.Log);
+        cli.Answer($$"""
             #!/usr/bin/env bash
             echo "$*" >> "{{log}}"
             case "$*" in
@@ -70,12 +70,9 @@ public sealed class GitLabSetupTests(TemplatePackFixture fixture) : IClassFixtur
               "api "*"/environments?name="*) echo "[]" ;;
             esac
             """);
-        File.SetUnixFileMode(Path.Combine(bin, "glab"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var result = await Command.RunAsync("/bin/bash", ["infra/setup-ci-gitlab.sh", .. arguments], root, new Dictionary<string, string?>
+        return await cli.RunAsync(root, "infra/setup-ci-gitlab.sh", arguments, new Dictionary<string, string?>
         {
-            ["PATH"] = $"{bin}:/usr/bin:/bin",
             ["MLFLOW_TRACKING_URI"] = "https://mlflow.example.com",
         });
-        return (result, File.Exists(log) ? File.ReadAllLines(log) : []);
     }
 }
