@@ -112,7 +112,8 @@ public sealed class DeploymentTests(TemplatePackFixture fixture) : IClassFixture
             Assert.Contains($"namespace: churn-model-{overlay}", rendered, StringComparison.Ordinal);
             var accounts = Kubernetes.KubeObject.Parse($".deploy/{overlay}", rendered).Where(o => o.Kind == "ServiceAccount").ToDictionary(o => o.Name);
             // The prod overlay runs no MLflow server until its database exists (docs/kubernetes.md).
-            var expected = CloudEnv.ExpectedIdentities(scenario.Cloud, scenario.Tracking == "mlflow" && overlay == "dev", train: overlay == "dev", server: scenario.Serving != "none");
+            var expected = CloudEnv.ExpectedIdentities(scenario.Cloud, scenario.Tracking == "mlflow" && overlay == "dev", train: overlay == "dev", server: scenario.Serving != "none",
+                monitor: repo.Option("store") is "postgres" or "mongodb" or "cosmosdb");
             foreach (var (account, (annotation, value)) in expected)
             {
                 Assert.Equal(value, accounts[account].Annotations.GetValueOrDefault(annotation));

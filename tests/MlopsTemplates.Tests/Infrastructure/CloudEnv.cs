@@ -12,6 +12,7 @@ public static class CloudEnv
     private const string AzureMlflowClient = "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b";
     private const string AzureServerClient = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a";
     private const string AzurePredictClient = "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d";
+    private const string AzureMonitorClient = "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b";
     private const string AzureStorage = "churnstore";
 
     public static IReadOnlyDictionary<string, string> Read(GeneratedRepository repo) =>
@@ -34,6 +35,7 @@ public static class CloudEnv
             ["AZURE_MLFLOW_CLIENT_ID"] = AzureMlflowClient,
             ["AZURE_SERVER_CLIENT_ID"] = AzureServerClient,
             ["AZURE_PREDICT_CLIENT_ID"] = AzurePredictClient,
+            ["AZURE_MONITOR_CLIENT_ID"] = AzureMonitorClient,
             ["AZURE_STORAGE_ACCOUNT"] = AzureStorage,
             ["AZURE_SUBSCRIPTION_ID"] = "2c4e6a8b-0d1f-4a3c-9e5b-7d9f1b3d5e7a",
             ["AZURE_TENANT_ID"] = "8a6c4e2f-0b1d-4f3a-9c5e-7b9d1f3a5c7e",
@@ -59,20 +61,21 @@ public static class CloudEnv
 
     /// <summary>
     /// ServiceAccount name to the workload identity annotation a deploy with <see cref="FilledIn"/> gives it: batch
-    /// prediction always, the model server with a service, training in dev only, MLflow where its server runs.
+    /// prediction always, the model server with a service, training in dev only, MLflow where its server runs, the
+    /// monitoring CronJob with a --store that has one.
     /// </summary>
-    public static IReadOnlyDictionary<string, (string Annotation, string Value)> ExpectedIdentities(string cloud, bool mlflow, bool train = true, bool server = true)
+    public static IReadOnlyDictionary<string, (string Annotation, string Value)> ExpectedIdentities(string cloud, bool mlflow, bool train = true, bool server = true, bool monitor = false)
     {
         if (cloud == "local")
         {
             return new Dictionary<string, (string, string)>();
         }
 
-        var accounts = new[] { ("predict", true), ("server", server), ("train", train), ("mlflow", mlflow) }.Where(a => a.Item2).Select(a => a.Item1);
+        var accounts = new[] { ("predict", true), ("server", server), ("train", train), ("mlflow", mlflow), ("monitor", monitor) }.Where(a => a.Item2).Select(a => a.Item1);
         return accounts.ToDictionary(a => $"churn-model-{a}", a => cloud switch
         {
             "aws" => ("eks.amazonaws.com/role-arn", $"arn:aws:iam::{AwsAccount}:role/churn-model-{a}"),
-            "azure" => ("azure.workload.identity/client-id", a switch { "train" => AzureTrainClient, "server" => AzureServerClient, "predict" => AzurePredictClient, _ => AzureMlflowClient }),
+            "azure" => ("azure.workload.identity/client-id", a switch { "train" => AzureTrainClient, "server" => AzureServerClient, "predict" => AzurePredictClient, "monitor" => AzureMonitorClient, _ => AzureMlflowClient }),
             "gcp" => ("iam.gke.io/gcp-service-account", $"churn-model-{a}@{GcpProject}.iam.gserviceaccount.com"),
             _ => throw new ArgumentOutOfRangeException(nameof(cloud), cloud, "unknown cloud"),
         });

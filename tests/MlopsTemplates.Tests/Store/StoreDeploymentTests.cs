@@ -154,7 +154,7 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
     }
 
     [Fact]
-    public async Task Deploy_gives_the_monitoring_account_the_cloud_identity_of_batch_prediction()
+    public async Task Deploy_gives_the_monitoring_account_a_cloud_identity_of_its_own()
     {
         var repo = await GeneratedVariants.GetAsync(fixture.Pack, "--store cosmosdb --cloud azure --serving flask");
         var settings = CloudEnv.FilledIn("azure");
@@ -164,7 +164,8 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
         var objects = KubeObject.Parse(".deploy/dev", await Validators.RenderKustomizationAsync(Path.Combine(copy, ".deploy", "dev")));
 
         var monitor = Assert.Single(objects, o => o.Kind == "ServiceAccount" && o.Name == $"{Project}-monitor");
-        Assert.Equal(settings["AZURE_PREDICT_CLIENT_ID"], monitor.Annotations["azure.workload.identity/client-id"]);
+        Assert.Equal(settings["AZURE_MONITOR_CLIENT_ID"], monitor.Annotations["azure.workload.identity/client-id"]);
+        Assert.NotEqual(settings["AZURE_PREDICT_CLIENT_ID"], settings["AZURE_MONITOR_CLIENT_ID"]);
         var cronJob = Assert.Single(objects, o => o.Kind == "CronJob" && o.Name == $"{Project}-monitor");
         Assert.Equal("churnregistry.azurecr.io/churn-model:0123abcd", cronJob.PodTemplate.Seq("spec", "containers").Single().Scalar("image"));
     }
@@ -178,14 +179,14 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
 
     /// <summary>
     /// infra/CLOUD/setup-trust.sh against the stand-ins of <see cref="TrustSetup"/> (no cloud account here; the AWS stack
-    /// built by CloudFormation under moto, the template through cfn-lint): batch prediction's identity, which k8s/deploy.sh
-    /// gives the monitoring ServiceAccount, trusts that ServiceAccount's exact subject in both namespaces besides its own
-    /// and no other identity does; the database login goes to the workloads that use the log and nowhere else. Without a
-    /// store the same identities trust only their own ServiceAccount (<see cref="TrustTests"/>).
+    /// built by CloudFormation under moto, the template through cfn-lint): the monitoring ServiceAccount has an identity
+    /// of its own, trusting its exact subject in both namespaces, and every other identity trusts only its own
+    /// ServiceAccount; the database login goes to the workloads that use the log and nowhere else. Its read of the lake's
+    /// train split is <see cref="DataEngineering.LakeAccessTests"/>'s.
     /// </summary>
     [SkippableTheory]
     [MemberData(nameof(KeylessClouds))]
-    public async Task Infra_under_stand_ins_lets_the_monitoring_account_sign_in_as_batch_prediction_and_grants_the_database_login_only_to_the_log_users(string options)
+    public async Task Infra_under_stand_ins_gives_the_monitoring_account_its_own_identity_and_grants_the_database_login_only_to_the_log_users(string options)
     {
         var repo = await GeneratedVariants.GetAsync(fixture.Pack, options);
         var cloud = repo.Option("cloud");
@@ -193,7 +194,6 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
         var root = TrustSetup.ScratchCopy(repo, repo.Option("ci"), cloud);
         string[] namespaces = [$"{Project}-dev", $"{Project}-prod"];
         string[] own(string account) => [.. namespaces.Select(n => $"system:serviceaccount:{n}:{Project}-{account}")];
-        var predictAndMonitor = namespaces.SelectMany(n => new[] { $"system:serviceaccount:{n}:{Project}-predict", $"system:serviceaccount:{n}:{Project}-monitor" }).ToArray();
 
         if (cloud == "aws")
         {
@@ -207,19 +207,20 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
                 var stack = run.CallsOf("aws", "cloudformation", "deploy").Last(c => TrustRun.Flag(c, "--stack-name") == $"{Project}-workload-identity");
                 var roles = await TrustTests.UnderMotoAsync(root, stack);
 
-                // An IAM condition on :sub with a list matches any of its values: the monitoring subject sits beside predict's.
+                // An IAM condition on :sub with a list would match any of its values: each role names one subject per namespace.
                 static IEnumerable<string> Subjects(JsonNode role) => role["trust"]!["Statement"]!.AsArray()
                     .Select(s => s!["Condition"]!["StringEquals"]!.AsObject().Single(kv => kv.Key.EndsWith(":sub", StringComparison.Ordinal)).Value!)
                     .SelectMany(v => v is JsonArray many ? many.Select(x => (string)x!) : [(string)v!]);
-                Assert.Equal(predictAndMonitor, Subjects(roles[$"{Project}-predict"]!));
-                foreach (var account in new[] { "server", "train", "mlflow" })
+                foreach (var account in new[] { "predict", "monitor", "server", "train", "mlflow" })
                 {
                     Assert.Equal(own(account), Subjects(roles[$"{Project}-{account}"]!));
                 }
 
                 // rds-db:connect as exactly STORE_URL's user of that database, for the roles that read or write the log.
                 var logins = roles.Where(r => r.Value!["policies"]!["prediction-log"] is not null).ToDictionary(r => r.Key, r => r.Value!["policies"]!["prediction-log"]!);
-                string[] users = resourceId == "" ? [] : [$"{Project}-predict", $"{Project}-server", $"{Project}-train"];
+                string[] users = resourceId == "" ? [] : [$"{Project}-monitor", $"{Project}-predict", $"{Project}-server", $"{Project}-train"];
+                // The monitoring role reads nothing of the model store.
+                Assert.Null(roles[$"{Project}-monitor"]!["policies"]!["model-store"]);
                 Assert.Equal(users, logins.Keys.Order());
                 foreach (var login in logins.Values)
                 {
@@ -237,8 +238,11 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
             var subjects = run.CallsOf("az", "identity", "federated-credential", "create")
                 .GroupBy(c => TrustRun.Flag(c, "--identity-name")!, c => TrustRun.Flag(c, "--subject")!)
                 .ToDictionary(g => g.Key, g => g.Order().ToArray());
-            Assert.Equal(predictAndMonitor.Order(), subjects[$"{Project}-predict"]);
+            Assert.Equal(own("predict"), subjects[$"{Project}-predict"]);
+            Assert.Equal(own("monitor"), subjects[$"{Project}-monitor"]);
             Assert.Equal(own("server"), subjects[$"{Project}-server"]);
+            // The monitoring identity gets no role on the model store (without a lake, no role at all).
+            Assert.DoesNotContain(run.CallsOf("az", "role", "assignment", "create"), c => TrustRun.Flag(c, "--assignee-object-id") == $"principal-{Project}-monitor");
             Assert.Equal(own("train"), subjects[$"{Project}-train"]);
             Assert.Contains("registered as Microsoft Entra users in its database", run.Result.StandardOutput, StringComparison.Ordinal);
         }
@@ -252,12 +256,14 @@ public sealed partial class StoreDeploymentTests(TemplatePackFixture fixture) : 
                 .GroupBy(c => c[4].Split('@')[0], c => TrustRun.Flag(c, "--member")!)
                 .ToDictionary(g => g.Key, g => g.Order().ToArray());
             string[] workload(params string[] accounts) => [.. namespaces.SelectMany(n => accounts.Select(a => $"serviceAccount:{project}.svc.id.goog[{n}/{Project}-{a}]")).Order()];
-            Assert.Equal(workload("predict", "monitor"), impersonators[$"{Project}-predict"]);
+            Assert.Equal(workload("predict"), impersonators[$"{Project}-predict"]);
+            Assert.Equal(workload("monitor"), impersonators[$"{Project}-monitor"]);
             Assert.Equal(workload("server"), impersonators[$"{Project}-server"]);
+            Assert.DoesNotContain(run.CallsOf("gcloud", "storage", "buckets", "add-iam-policy-binding"), c => TrustRun.Flag(c, "--member")!.Contains($"{Project}-monitor@", StringComparison.Ordinal));
 
             // roles/cloudsql.instanceUser on that one instance (an IAM condition), for the log's users only.
             var logins = run.CallsOf("gcloud", "projects", "add-iam-policy-binding").Where(c => TrustRun.Flag(c, "--role") == "roles/cloudsql.instanceUser").ToList();
-            Assert.Equal(new[] { "predict", "server", "train" }.Select(a => $"serviceAccount:{Project}-{a}@{project}.iam.gserviceaccount.com"), logins.Select(c => TrustRun.Flag(c, "--member")).Order());
+            Assert.Equal(new[] { "monitor", "predict", "server", "train" }.Select(a => $"serviceAccount:{Project}-{a}@{project}.iam.gserviceaccount.com"), logins.Select(c => TrustRun.Flag(c, "--member")).Order());
             Assert.All(logins, c => Assert.Equal($"expression=resource.name == 'projects/{project}/instances/churn-log' && resource.type == 'sqladmin.googleapis.com/Instance',title=prediction-log-login", TrustRun.Flag(c, "--condition")));
         }
     }
