@@ -14,6 +14,8 @@ public static class DataValidators
 
     public const string SparkApplicationCrd = "spark-operator/sparkoperator.k8s.io_sparkapplications.yaml";
 
+    public const string ScheduledSparkApplicationCrd = "spark-operator/sparkoperator.k8s.io_scheduledsparkapplications.yaml";
+
     /// <summary>dt-sql-parser's grammar of a dialect (spark, hive); the input files hold statements separated by ';'.</summary>
     public static Validator DtSqlParser(string dialect) => new(
         $"dt-sql-parser:{dialect}",
@@ -31,11 +33,16 @@ public static class DataValidators
         ByContract);
 
     /// <summary>SparkApplications against the spark-operator CRD of shared/schemas, every object schema closed.</summary>
-    public static Validator SparkApplication { get; } = new(
-        "crd-schema:SparkApplication",
+    public static Validator SparkApplication { get; } = SparkOperatorKind("SparkApplication", SparkApplicationCrd);
+
+    /// <summary>ScheduledSparkApplications (the weekly prepare run) against their spark-operator CRD, closed.</summary>
+    public static Validator ScheduledSparkApplication { get; } = SparkOperatorKind("ScheduledSparkApplication", ScheduledSparkApplicationCrd);
+
+    private static Validator SparkOperatorKind(string kind, string crd) => new(
+        $"crd-schema:{kind}",
         "node",
-        [Path.Combine(Folder, "bin", "crd-schema.mjs"), "--crd", Path.Combine(RepositoryPaths.SharedSchemas, SparkApplicationCrd)],
-        [OnPath("node"), Package("ajv-draft-04"), new Requirement($"{SparkApplicationCrd} in {RepositoryPaths.SharedSchemas}", () => File.Exists(Path.Combine(RepositoryPaths.SharedSchemas, SparkApplicationCrd)))],
+        [Path.Combine(Folder, "bin", "crd-schema.mjs"), "--crd", Path.Combine(RepositoryPaths.SharedSchemas, crd)],
+        [OnPath("node"), Package("ajv-draft-04"), new Requirement($"{crd} in {RepositoryPaths.SharedSchemas}", () => File.Exists(Path.Combine(RepositoryPaths.SharedSchemas, crd)))],
         ByContract);
 
     /// <summary>The NiFi flow checks; with a raw zone, that the flow writes exactly there.</summary>

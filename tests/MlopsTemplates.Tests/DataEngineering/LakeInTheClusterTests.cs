@@ -30,8 +30,8 @@ public sealed class LakeInTheClusterTests(TemplatePackFixture fixture) : IClassF
         foreach (var overlay in new[] { "dev", "prod" })
         {
             var yaml = await Validators.RenderKustomizationAsync(repo.PathOf($"k8s/overlays/{overlay}"));
-            // kubernetes-models knows no SparkApplication: SparkOnKubernetesTests checks it against its CRD.
-            await Validators.KubernetesModels.AssertValidAsync(["-"], standardInput: string.Join("\n---\n", yaml.Split("\n---\n").Where(d => !d.Contains("kind: SparkApplication\n", StringComparison.Ordinal))));
+            // kubernetes-models knows no Spark operator kind: SparkOnKubernetesTests checks those against their CRDs.
+            await Validators.KubernetesModels.AssertValidAsync(["-"], standardInput: string.Join("\n---\n", yaml.Split("\n---\n").Where(d => !d.Contains("apiVersion: sparkoperator.k8s.io/", StringComparison.Ordinal))));
             var objects = KubeObject.Parse($"k8s/overlays/{overlay}", yaml);
 
             var predict = objects.Single(o => o.Kind == "CronJob" && o.Name == $"{Project}-predict").PodTemplate.Map("spec");

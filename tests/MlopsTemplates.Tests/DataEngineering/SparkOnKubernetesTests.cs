@@ -39,7 +39,7 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
         // The document whose own kind is SparkApplication: Argo's WorkflowTemplate embeds one as its prepare step's manifest.
         var sparkDocument = Assert.Single(documents, d => Regex.IsMatch(d, "^kind: SparkApplication$", RegexOptions.Multiline));
         await DataValidators.SparkApplication.AssertValidAsync(["-"], standardInput: sparkDocument);
-        await Validators.KubernetesModels.AssertValidAsync(["-"], standardInput: string.Join("\n---\n", documents.Where(d => d != sparkDocument && !d.Contains("apiVersion: argoproj.io/", StringComparison.Ordinal))));
+        await Validators.KubernetesModels.AssertValidAsync(["-"], standardInput: string.Join("\n---\n", documents.Where(d => !Regex.IsMatch(d, "^apiVersion: (sparkoperator\\.k8s\\.io|argoproj\\.io)/", RegexOptions.Multiline))));
 
         var objects = KubeObject.Parse("k8s/overlays/dev", dev);
         var job = objects.Single(o => o.Kind == "Job" && o.Name == "churn-model-train");
@@ -196,6 +196,46 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("the Spark operator is not installed in this cluster", missing.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain(missingCalls, c => c.Contains("delete", StringComparison.Ordinal) || c.StartsWith("apply", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Without an orchestrator the weekly retrain gets fresh data from a ScheduledSparkApplication (closed CRD) an hour
+    /// before it, whose template is the deploy's SparkApplication spec as kustomize resolves it (images, generated
+    /// settings); the retrain CronJob keeps train and evaluate (the training image runs no Spark); the Spark
+    /// NetworkPolicy selects every run's driver and executors by the labels the spec gives them (a run's own name is
+    /// generated); the dev deployer may apply it; production schedules neither.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("gcp")]
+    [InlineData("local")]
+    public async Task Static_the_weekly_retrain_trains_on_the_splits_of_a_scheduled_spark_application_an_hour_before(string cloud)
+    {
+        var (repo, dev, prod, bootstrap) = await RenderAsync(fixture.Pack, $"--deploy kubernetes --prepare spark --data none --orchestrator none --cloud {cloud}");
+        var scheduledDocument = Assert.Single(dev.Split("\n---\n"), d => Regex.IsMatch(d, "^kind: ScheduledSparkApplication$", RegexOptions.Multiline));
+        await DataValidators.ScheduledSparkApplication.AssertValidAsync(["-"], standardInput: scheduledDocument);
+
+        var objects = KubeObject.Parse("k8s/overlays/dev", dev);
+        var scheduled = objects.Single(o => o.Kind == "ScheduledSparkApplication").Root.Map("spec")!;
+        var spark = objects.Single(o => o.Kind == "SparkApplication").Root.Map("spec")!;
+        Assert.Equal(spark.ToString(), scheduled.Map("template")!.ToString());
+        Assert.Equal(("0 2 * * 1", "Etc/UTC", "Forbid"), (scheduled.Scalar("schedule"), scheduled.Scalar("timeZone"), scheduled.Scalar("concurrencyPolicy")));
+
+        var retrain = objects.Single(o => o.Kind == "CronJob" && o.Name == "churn-model-retrain");
+        Assert.Equal("0 3 * * 1", retrain.Root.Scalar("spec", "schedule"));
+        var pod = retrain.PodTemplate.Map("spec");
+        Assert.Equal(["train", "evaluate"], pod.Seq("initContainers").Concat(pod.Seq("containers")).Select(c => c.Scalar("name")));
+
+        var selector = objects.Single(o => o.Kind == "NetworkPolicy" && o.Name == "churn-model-spark").Root.Map("spec", "podSelector", "matchLabels").ToStrings();
+        Assert.NotEmpty(selector);
+        foreach (var role in new[] { "driver", "executor" })
+        {
+            var labels = scheduled.Map("template", role, "labels").ToStrings();
+            Assert.All(selector, pair => Assert.Equal(pair.Value, labels.GetValueOrDefault(pair.Key)));
+        }
+
+        var prodObjects = KubeObject.Parse("k8s/overlays/prod", prod);
+        Assert.DoesNotContain(prodObjects, o => o.Kind is "ScheduledSparkApplication" or "SparkApplication" || (o.Kind == "CronJob" && o.Name.EndsWith("retrain", StringComparison.Ordinal)));
+        DeployerRights.Assert(repo, KubeObject.Parse("k8s/bootstrap", bootstrap), objects, prodObjects, cloud);
     }
 
     /// <summary>The first covering row with --prepare spark and --orchestrator argo.</summary>

@@ -85,13 +85,17 @@ public sealed class KServeTests(TemplatePackFixture fixture) : IClassFixture<Tem
             var service = Assert.Single(objects, o => o.Kind == "InferenceService");
             Assert.DoesNotContain(objects, IsServer);
             await InferenceServiceSchema.AssertValidAsync(["-"], standardInput: Yaml([service]));
-            // A --prepare spark row's SparkApplication (the dev overlay's training schedule) has its own CRD.
-            if (objects.Where(o => o.Kind == "SparkApplication").ToList() is { Count: > 0 } spark)
+            // A --prepare spark row's SparkApplication (the dev overlay's training schedule) and, without an
+            // orchestrator, its weekly ScheduledSparkApplication have CRDs of their own.
+            foreach (var (kind, schema) in new[] { ("SparkApplication", DataEngineering.DataValidators.SparkApplication), ("ScheduledSparkApplication", DataEngineering.DataValidators.ScheduledSparkApplication) })
             {
-                await DataEngineering.DataValidators.SparkApplication.AssertValidAsync(["-"], standardInput: Yaml(spark));
+                if (objects.Where(o => o.Kind == kind).ToList() is { Count: > 0 } spark)
+                {
+                    await schema.AssertValidAsync(["-"], standardInput: Yaml(spark));
+                }
             }
 
-            await Validators.KubernetesStrict.AssertValidAsync(["-"], standardInput: Yaml(objects.Where(o => o.Kind is not ("InferenceService" or "SparkApplication"))));
+            await Validators.KubernetesStrict.AssertValidAsync(["-"], standardInput: Yaml(objects.Where(o => o.Kind is not ("InferenceService" or "SparkApplication" or "ScheduledSparkApplication"))));
         }
 
         await Validators.KubernetesStrict.AssertValidAsync(["-"], standardInput: Yaml(rendered["k8s/bootstrap"].Concat(rendered["k8s/base"])));

@@ -41,6 +41,7 @@ public sealed class ValidatorSelfTests
         ["sqlfluff:sparksql"] = new(DataEngineering.DataValidators.Sqlfluff("sparksql"), "sql/good.sql", "sql/bad.sql", ["unparsable section: 'WHERE'"]),
         ["sqlfluff:hive"] = new(DataEngineering.DataValidators.Sqlfluff("hive"), "sql/good.sql", "sql/bad.sql", ["unparsable section: 'GROUP BY'"]),
         ["crd-schema:SparkApplication"] = new(DataEngineering.DataValidators.SparkApplication, "crd-schema/good.yaml", "crd-schema/bad.yaml", ["/spec/executor must NOT have additional properties (instanzes)", "metadata.generateName must be a DNS-1123 label's prefix"]),
+        ["crd-schema:ScheduledSparkApplication"] = new(DataEngineering.DataValidators.ScheduledSparkApplication, "crd-schema-scheduled/good.yaml", "crd-schema-scheduled/bad.yaml", ["/spec/template must NOT have additional properties (spec)"]),
         ["nifi-flow-check"] = new(DataEngineering.DataValidators.NifiFlow(), "nifi-flow/good.json", "nifi-flow/bad.json", ["sensitive parameter 'http_source_token' has a value", "uses #{landing_dir}", "destination 00000000-0000-0000-0000-000000000000 is not a component"]),
     };
 
