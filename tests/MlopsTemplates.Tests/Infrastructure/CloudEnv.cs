@@ -25,8 +25,14 @@ public static class CloudEnv
             .Select(l => l.Split('=', 2))
             .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
 
-    /// <summary>Values for the keys that cannot be derived from the project name (empty in the generated file).</summary>
-    public static IReadOnlyDictionary<string, string> FilledIn(string cloud) => cloud switch
+    /// <summary>
+    /// Values for the keys that cannot be derived from the project name (empty in the generated file); with
+    /// <paramref name="monitor"/> false, less the monitoring identity's, which only a --store with a database server has.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> FilledIn(string cloud, bool monitor = true) =>
+        AllFilledIn(cloud).Where(s => monitor || s.Key != "AZURE_MONITOR_CLIENT_ID").ToDictionary();
+
+    private static IReadOnlyDictionary<string, string> AllFilledIn(string cloud) => cloud switch
     {
         "aws" => new Dictionary<string, string> { ["AWS_ACCOUNT_ID"] = AwsAccount },
         "azure" => new Dictionary<string, string>
