@@ -199,18 +199,20 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
     }
 
     /// <summary>
-    /// Without an orchestrator the weekly retrain gets fresh data from a ScheduledSparkApplication (closed CRD) an hour
-    /// before it, whose template is the deploy's SparkApplication spec as kustomize resolves it (images, generated
-    /// settings); the retrain CronJob keeps train and evaluate (the training image runs no Spark); the Spark
+    /// Without an orchestrator, or with Kubeflow's, the weekly retrain gets fresh data from a ScheduledSparkApplication
+    /// (closed CRD) an hour before it, whose template is the deploy's SparkApplication spec as kustomize resolves it
+    /// (images, generated settings); the retrain CronJob or Kubeflow's pipeline (its compiled IR) keeps train and
+    /// evaluate (the training image runs no Spark); the Spark
     /// NetworkPolicy selects every run's driver and executors by the labels the spec gives them (a run's own name is
     /// generated); the dev deployer may apply it; production schedules neither.
     /// </summary>
     [SkippableTheory]
-    [InlineData("gcp")]
-    [InlineData("local")]
-    public async Task Static_the_weekly_retrain_trains_on_the_splits_of_a_scheduled_spark_application_an_hour_before(string cloud)
+    [InlineData("gcp", "none")]
+    [InlineData("local", "none")]
+    [InlineData("aws", "kubeflow")]
+    public async Task Static_the_weekly_retrain_trains_on_the_splits_of_a_scheduled_spark_application_an_hour_before(string cloud, string orchestrator)
     {
-        var (repo, dev, prod, bootstrap) = await RenderAsync(fixture.Pack, $"--deploy kubernetes --prepare spark --data none --orchestrator none --cloud {cloud}");
+        var (repo, dev, prod, bootstrap) = await RenderAsync(fixture.Pack, $"--deploy kubernetes --prepare spark --data none --orchestrator {orchestrator} --cloud {cloud}");
         var scheduledDocument = Assert.Single(dev.Split("\n---\n"), d => Regex.IsMatch(d, "^kind: ScheduledSparkApplication$", RegexOptions.Multiline));
         await DataValidators.ScheduledSparkApplication.AssertValidAsync(["-"], standardInput: scheduledDocument);
 
@@ -220,10 +222,25 @@ public sealed class SparkOnKubernetesTests(TemplatePackFixture fixture) : IClass
         Assert.Equal(spark.ToString(), scheduled.Map("template")!.ToString());
         Assert.Equal(("0 2 * * 1", "Etc/UTC", "Forbid"), (scheduled.Scalar("schedule"), scheduled.Scalar("timeZone"), scheduled.Scalar("concurrencyPolicy")));
 
-        var retrain = objects.Single(o => o.Kind == "CronJob" && o.Name == "churn-model-retrain");
-        Assert.Equal("0 3 * * 1", retrain.Root.Scalar("spec", "schedule"));
-        var pod = retrain.PodTemplate.Map("spec");
-        Assert.Equal(["train", "evaluate"], pod.Seq("initContainers").Concat(pod.Seq("containers")).Select(c => c.Scalar("name")));
+        if (orchestrator == "none")
+        {
+            var retrain = objects.Single(o => o.Kind == "CronJob" && o.Name == "churn-model-retrain");
+            Assert.Equal("0 3 * * 1", retrain.Root.Scalar("spec", "schedule"));
+            var pod = retrain.PodTemplate.Map("spec");
+            Assert.Equal(["train", "evaluate"], pod.Seq("initContainers").Concat(pod.Seq("containers")).Select(c => c.Scalar("name")));
+        }
+        else
+        {
+            // The recurring run of docs/pipeline-kubeflow.md (Mondays 03:00) runs the compiled pipeline's tasks only.
+            Assert.Contains("cron_expression=\"0 0 3 * * 1\"", repo.ReadText("docs/pipeline-kubeflow.md"), StringComparison.Ordinal);
+            var pipeline = new YamlStream();
+            pipeline.Load(new StringReader(repo.ReadText("pipelines/kubeflow/pipeline.yaml")));
+            var tasks = pipeline.Documents[0].RootNode.Map("root", "dag", "tasks")!;
+            Assert.Equal(["evaluate", "train"], tasks.Children.Keys.Select(k => k.ToString()));
+            Assert.Empty(tasks.Map("train").Seq("dependentTasks"));
+            Assert.Equal(["train"], tasks.Map("evaluate").Seq("dependentTasks").Select(t => t.ToString()));
+            Assert.DoesNotContain(objects, o => o.Kind == "CronJob" && o.Name == "churn-model-retrain");
+        }
 
         var selector = objects.Single(o => o.Kind == "NetworkPolicy" && o.Name == "churn-model-spark").Root.Map("spec", "podSelector", "matchLabels").ToStrings();
         Assert.NotEmpty(selector);
