@@ -213,7 +213,24 @@ public static class TrustSetup
               "iam roles create "*)
                 [[ "$4" =~ ^[a-zA-Z0-9_.]{3,64}$ ]] || { echo "ERROR: (gcloud.iam.roles.create) INVALID_ARGUMENT: Role ID [$4] must be 3 to 64 characters of letters, digits, underscores and periods." >&2; exit 1; } ;;
               "projects describe "*) echo 123456789012 ;;
+              "auth print-access-token") echo ya29.stand-in-token ;;
               *" describe "*) [ "$STAND_IN_EXISTS" = 1 ] || exit 1 ;;
+            esac
+            """,
+        // Vertex AI's REST API for an endpoint's IAM policy (no gcloud command): getIamPolicy answers the policy a second
+        // run finds (a binding someone else made, and the deploy identity's own), or an empty one the first time.
+        ["curl"] = """
+            url="${*: -1}"
+            case "$url" in
+              *:getIamPolicy)
+                if [ "$STAND_IN_EXISTS" = 1 ]; then
+                  endpoint=${url%:getIamPolicy}
+                  printf '{"version": 1, "etag": "BwXTmICm7mI=", "bindings": [{"role": "roles/aiplatform.user", "members": ["user:analyst@example.com"]}, {"role": "projects/churn-prod-4821/roles/churn_model_vertex_deployer", "members": ["serviceAccount:churn-model-deploy-%s@churn-prod-4821.iam.gserviceaccount.com"]}]}\n' "${endpoint##*-}"
+                else
+                  echo '{"etag": "ACAB"}'
+                fi ;;
+              *:setIamPolicy) echo '{}' ;;
+              *) exit 22 ;;
             esac
             """,
         ["kubectl"] = """

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using MlopsTemplates.Tests.Infrastructure;
 
 namespace MlopsTemplates.Tests.Ci;
@@ -16,11 +17,10 @@ public sealed class VertexDeployStageTests(TemplatePackFixture fixture) : IClass
 
     private static CiScenario Scenario(string ci) => new(ci, "gcp", "none", "vertex", "none", "fastapi", "3.12");
 
+    private static readonly string[] UploaderPermissions = ["aiplatform.models.upload", "aiplatform.models.get"];
+
     private static readonly string[] DeployerPermissions =
-    [
-        "aiplatform.models.upload", "aiplatform.models.get", "aiplatform.endpoints.get", "aiplatform.endpoints.deploy",
-        "aiplatform.endpoints.undeploy", "aiplatform.endpoints.update",
-    ];
+        ["aiplatform.endpoints.get", "aiplatform.endpoints.deploy", "aiplatform.endpoints.undeploy", "aiplatform.endpoints.update"];
 
     [Theory]
     [MemberData(nameof(Scenarios))]
@@ -62,25 +62,47 @@ public sealed class VertexDeployStageTests(TemplatePackFixture fixture) : IClass
             Assert.True(unknown.Count == 0, $"gcloud {string.Join(" ", path)} has no {string.Join(", ", unknown)} (in: {string.Join(" ", call)})");
         }
 
-        // The role: created once with exactly the deploy script's calls, updated to them on a second run.
-        var create = Assert.Single(first.CallsOf("gcloud", "iam", "roles", "create"));
-        Assert.Equal("churn_model_vertex_deployer", create[4]);
-        Assert.Equal(DeployerPermissions.Order(), TrustRun.Flag(create, "--permissions")!.Split(',').Order());
+        // The roles: created once with exactly the deploy script's calls (Models on the project, the rest on an
+        // endpoint), updated to them on a second run.
+        var roleIds = new Dictionary<string, string[]> { ["churn_model_vertex_uploader"] = UploaderPermissions, ["churn_model_vertex_deployer"] = DeployerPermissions };
+        foreach (var (calls, verb) in new[] { (first, "create"), (second, "update") })
+        {
+            var written = calls.CallsOf("gcloud", "iam", "roles", verb).ToDictionary(c => c[4], c => TrustRun.Flag(c, "--permissions")!.Split(',').Order().ToArray());
+            Assert.Equal(roleIds.Keys.Order(), written.Keys.Order());
+            Assert.All(roleIds, r => Assert.Equal(r.Value.Order(), written[r.Key]));
+        }
+
         Assert.Empty(second.CallsOf("gcloud", "iam", "roles", "create"));
-        var update = Assert.Single(second.CallsOf("gcloud", "iam", "roles", "update"));
-        Assert.Equal(DeployerPermissions.Order(), TrustRun.Flag(update, "--permissions")!.Split(',').Order());
 
         // Both endpoints, by their IDs, created when missing only.
         var endpoints = first.CallsOf("gcloud", "ai", "endpoints", "create").Select(c => TrustRun.Flag(c, "--endpoint-id")).ToList();
         Assert.Equal(["churn-model-dev", "churn-model-prod"], endpoints);
         Assert.Empty(second.CallsOf("gcloud", "ai", "endpoints", "create"));
 
-        // Project-level grants: the deploy accounts get the custom role and nothing else; no predefined Vertex AI role, no
-        // serviceAccountUser, no cluster right.
+        // Project-level grants: the deploy accounts get the uploader role and nothing else; no predefined Vertex AI role,
+        // no serviceAccountUser, no cluster right.
+        var project = TrustSetup.FilledCloud("gcp")["GCP_PROJECT_ID"];
         var projectGrants = first.CallsOf("gcloud", "projects", "add-iam-policy-binding").Select(c => (Member: TrustRun.Flag(c, "--member")!, Role: TrustRun.Flag(c, "--role")!)).ToList();
         var deployers = projectGrants.Where(g => g.Member.Contains("churn-model-deploy-", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, deployers.Count);
-        Assert.All(deployers, g => Assert.Equal($"projects/{TrustSetup.FilledCloud("gcp")["GCP_PROJECT_ID"]}/roles/churn_model_vertex_deployer", g.Role));
+        Assert.All(deployers, g => Assert.Equal($"projects/{project}/roles/churn_model_vertex_uploader", g.Role));
+
+        // Each endpoint's own IAM policy (Vertex AI's v1beta1 REST methods, with the gcloud token) gives the deployer role
+        // to its environment's deploy account only; a second run keeps every other binding and the etag, adding no one twice.
+        foreach (var (run, existing) in new[] { (first, false), (second, true) })
+        {
+            foreach (var env in new[] { "dev", "prod" })
+            {
+                var url = $"https://europe-west1-aiplatform.googleapis.com/v1beta1/projects/{project}/locations/europe-west1/endpoints/churn-model-{env}";
+                var set = Assert.Single(run.CallsOf("curl"), c => c[^1] == $"{url}:setIamPolicy");
+                Assert.Contains("Authorization: Bearer ya29.stand-in-token", set);
+                var policy = JsonNode.Parse(set[set.ToList().IndexOf("-d") + 1])!["policy"]!;
+                var bindings = policy["bindings"]!.AsArray().ToDictionary(b => (string)b!["role"]!, b => b!["members"]!.AsArray().Select(m => (string)m!).ToArray());
+                Assert.Equal([$"serviceAccount:churn-model-deploy-{env}@{project}.iam.gserviceaccount.com"], bindings[$"projects/{project}/roles/churn_model_vertex_deployer"]);
+                Assert.Equal(existing ? "BwXTmICm7mI=" : "ACAB", (string?)policy["etag"]);
+                Assert.Equal(existing, bindings.ContainsKey("roles/aiplatform.user"));
+            }
+        }
         var roles = first.Calls.Select(c => TrustRun.Flag(c, "--role")).Where(r => r is not null).ToList();
         Assert.DoesNotContain(roles, r => r!.StartsWith("roles/aiplatform.", StringComparison.Ordinal));
         Assert.DoesNotContain(roles, r => r == "roles/iam.serviceAccountUser" || r == "roles/container.clusterViewer");

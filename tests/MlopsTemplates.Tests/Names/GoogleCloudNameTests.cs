@@ -45,14 +45,15 @@ public sealed partial class GoogleCloudNameTests(TemplatePackFixture fixture) : 
         var created = run.CallsOf("gcloud", "iam", "service-accounts", "create").Select(c => c[4]).ToHashSet();
         Assert.All(accounts, kv => Assert.Contains(kv.Value, created));
         Assert.Single(run.CallsOf("gcloud", "iam", "workload-identity-pools", "create"), c => c[4] == cloud["GCP_WIF_POOL"]);
-        // Custom roles (the Vertex AI deployer, the pipeline submitter and runner) take the name with underscores.
+        // Custom roles (the Vertex AI model uploader and endpoint deployer, the pipeline submitter and runner) take the
+        // name with underscores.
         Assert.Equal("a_very_long_projec", (string)names["googleCloudRole"]!);
         var roles = run.CallsOf("gcloud", "iam", "roles", "create").Select(c => c[4]).ToList();
         Assert.All(roles, role => Assert.Matches(RoleId(), role));
         Assert.All(roles, role => Assert.StartsWith("a_very_long_projec_", role, StringComparison.Ordinal));
         if (options.Contains("vertex", StringComparison.Ordinal))
         {
-            Assert.Equal(3, roles.Count);
+            Assert.Equal(4, roles.Count);
             // The Python package name with the same suffix is too long for a role ID: the stand-in refuses it as gcloud does.
             var longRole = $"{(string)names["pythonPackage"]!}_pipeline_submitter";
             var refusedRole = await Command.RunAsync(Path.Combine(root, ".stand-ins", "gcloud"), ["iam", "roles", "create", longRole], root,
